@@ -1,0 +1,72 @@
+#include "cli.hpp"
+#include "paths.hpp"
+#include "reader.hpp"
+#include "record_format.hpp"
+#include "timeutil.hpp"
+
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace sockowner::cli {
+
+namespace {
+constexpr const char* kHelp =
+    "usage: sockowner export [--journal PATH] [--format jsonl|csv] [--since TIME] [--until TIME]\n"
+    "\n"
+    "Writes every ownership interval (socket tuple, when it was open, and its owning\n"
+    "process) to standard output, oldest first: one JSON object per line (jsonl, the\n"
+    "default) or CSV with a header row. --since/--until keep intervals overlapping that\n"
+    "window; TIME as for 'sockowner lookup --at'.\n";
+}
+
+int cmd_export(int argc, char** argv) {
+    std::string journal = default_journal_path();
+    bool csv = false;
+    std::optional<TimeNs> since, until;
+    static const option longopts[] = {
+        {"journal", required_argument, nullptr, 'j'}, {"format", required_argument, nullptr, 'f'},
+        {"since", required_argument, nullptr, 's'},   {"until", required_argument, nullptr, 'u'},
+        {"help", no_argument, nullptr, 'h'},          {nullptr, 0, nullptr, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    TimeNs now = wall_now();
+    while ((c = getopt_long(argc, argv, ":h", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'j': journal = optarg; break;
+            case 'f':
+                if (!std::strcmp(optarg, "csv")) csv = true;
+                else if (std::strcmp(optarg, "jsonl") && std::strcmp(optarg, "json"))
+                    throw UsageError(std::string("export: bad --format '") + optarg + "' (jsonl or csv)");
+                break;
+            case 's':
+            case 'u': {
+                auto t = parse_time(optarg, now);
+                if (!t) throw UsageError(std::string("export: bad time '") + optarg + "'");
+                (c == 's' ? since : until) = *t;
+                break;
+            }
+            case 'h': std::fputs(kHelp, stdout); return kExitOk;
+            default: bad_option("export", c, argv[optind - 1]);
+        }
+    }
+    if (optind < argc) throw UsageError(std::string("export: unexpected argument '") + argv[optind] + "'");
+
+    JournalReader reader(journal);
+    bool header = csv;
+    reader.intervals(since, until, [&](const SocketRow& s, const ProcessRow* p) {
+        auto fields = interval_fields(s, p);
+        if (header) {
+            std::printf("%s\n", csv_header(fields).c_str());
+            header = false;
+        }
+        std::printf("%s\n", (csv ? to_csv(fields) : to_json(fields)).c_str());
+    });
+    if (std::fflush(stdout) != 0) throw std::runtime_error("export: cannot write output");
+    return kExitOk;
+}
+
+}  // namespace sockowner::cli

@@ -1,0 +1,86 @@
+#include "process_cache.hpp"
+
+#include "procfs_parse.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+namespace sockowner {
+
+ProcessCache::ProcessCache(const procfs::Reader& proc, TimeNs boot_offset, bool with_cmdline)
+    : proc_(proc), boot_offset_(boot_offset), with_cmdline_(with_cmdline), ticks_per_sec_(sysconf(_SC_CLK_TCK)) {
+    if (ticks_per_sec_ <= 0) ticks_per_sec_ = 100;
+}
+
+TimeNs ProcessCache::ticks_to_wall(std::uint64_t ticks) const {
+    return boot_offset_ + TimeNs(ticks) * (1'000'000'000 / ticks_per_sec_);
+}
+
+std::string ProcessCache::user_name(std::uint32_t uid) {
+    if (auto it = users_.find(uid); it != users_.end()) return it->second;
+    passwd pw{}, *res = nullptr;
+    char buf[4096];
+    std::string name = (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) ? res->pw_name : std::to_string(uid);
+    return users_[uid] = name;
+}
+
+std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
+    const std::string dir = std::to_string(pid);
+    auto stat_text = proc_.read(dir + "/stat");
+    auto stat = stat_text ? procfs::parse_stat(*stat_text) : std::nullopt;
+    if (!stat) {
+        ++stats_.failures;
+        return std::nullopt;
+    }
+    if (auto it = cache_.find(pid); it != cache_.end()) {
+        if (it->second.start_ticks == stat->start_ticks) {
+            ++stats_.hits;
+            return it->second;
+        }
+        replaced_.push_back({pid, it->second.start_ticks});  // the pid was reused
+    }
+    ++stats_.misses;
+    ProcessInfo p;
+    p.pid = pid;
+    p.start_ticks = stat->start_ticks;
+    p.start_time = ticks_to_wall(stat->start_ticks);
+    p.ppid = stat->ppid;
+    p.comm = stat->comm;
+    if (auto text = proc_.read(dir + "/status"))
+        if (auto st = procfs::parse_status(*text)) {
+            p.uid = st->uid;
+            p.gid = st->gid;
+            p.user = user_name(st->uid);
+        }
+    if (with_cmdline_)
+        if (auto raw = proc_.read(dir + "/cmdline")) p.cmdline = procfs::parse_cmdline(*raw);
+    if (auto exe = proc_.readlink(dir + "/exe")) p.exe = *exe;  // "... (deleted)" kept: it tells
+    if (auto text = proc_.read(dir + "/cgroup")) {
+        p.cgroup = procfs::parse_cgroup(*text);
+        p.container = procfs::container_id(p.cgroup);
+    }
+    cache_[pid] = p;
+    return p;
+}
+
+std::optional<ProcessInfo> ProcessCache::get(const ProcessKey& key) {
+    auto p = get(key.pid);
+    if (p && p->start_ticks == key.start_ticks) return p;
+    return std::nullopt;
+}
+
+std::vector<ProcessKey> ProcessCache::sweep(const std::unordered_set<std::int32_t>& live_pids) {
+    std::vector<ProcessKey> gone;
+    gone.swap(replaced_);
+    for (auto it = cache_.begin(); it != cache_.end();) {
+        if (!live_pids.count(it->first)) {
+            gone.push_back({it->first, it->second.start_ticks});
+            it = cache_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return gone;
+}
+
+}  // namespace sockowner

@@ -1,0 +1,50 @@
+// Process details by (pid, start time), read from /proc/PID once per process.
+#pragma once
+
+#include "procfs_reader.hpp"
+#include "types.hpp"
+
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace sockowner {
+
+struct ProcessCacheStats {
+    std::uint64_t hits = 0, misses = 0, failures = 0;
+};
+
+class ProcessCache {
+public:
+    // boot_offset: wall-clock time of boot (see boot_to_wall_offset()).
+    ProcessCache(const procfs::Reader& proc, TimeNs boot_offset, bool with_cmdline = true);
+
+    // Current details of a live process; nullopt if it has gone (or is hidden).
+    std::optional<ProcessInfo> get(std::int32_t pid);
+    // Details of the process identified by pid + start ticks; when it has exited
+    // already, whatever was known (comm at least) is filled in by the caller.
+    std::optional<ProcessInfo> get(const ProcessKey& key);
+
+    // Forgets processes not in `live_pids`; returns those that exited (including
+    // those whose pid was reused since).
+    std::vector<ProcessKey> sweep(const std::unordered_set<std::int32_t>& live_pids);
+
+    TimeNs ticks_to_wall(std::uint64_t ticks) const;
+    void set_boot_offset(TimeNs offset) { boot_offset_ = offset; }
+    const ProcessCacheStats& stats() const { return stats_; }
+    std::size_t size() const { return cache_.size(); }
+
+private:
+    std::string user_name(std::uint32_t uid);
+
+    const procfs::Reader& proc_;
+    TimeNs boot_offset_;
+    bool with_cmdline_;
+    long ticks_per_sec_;
+    std::unordered_map<std::int32_t, ProcessInfo> cache_;  // by pid; start ticks checked on use
+    std::vector<ProcessKey> replaced_;
+    std::unordered_map<std::uint32_t, std::string> users_;
+    ProcessCacheStats stats_;
+};
+
+}  // namespace sockowner

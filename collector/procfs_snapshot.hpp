@@ -1,0 +1,33 @@
+// One look at every socket on the host and the process that holds it, through /proc,
+// across every network namespace that some process uses.
+#pragma once
+
+#include "procfs_reader.hpp"
+#include "types.hpp"
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace sockowner::procfs {
+
+struct OwnedSocket {
+    Proto proto;
+    int family;
+    Endpoint local, remote;
+    std::uint64_t inode, netns;
+    std::int32_t pid;
+    bool listening;
+};
+
+struct Snapshot {
+    std::vector<OwnedSocket> sockets;
+    std::unordered_set<std::int32_t> pids;  // every process seen
+    std::size_t namespaces = 0;
+    std::size_t hidden_processes = 0;  // whose fd table we may not read (not root)
+    std::size_t unowned_sockets = 0;   // in /proc/net but in no fd table we could read
+};
+
+Snapshot take_snapshot(const Reader& proc);
+
+}  // namespace sockowner::procfs

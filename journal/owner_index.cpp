@@ -1,0 +1,126 @@
+#include "owner_index.hpp"
+
+#include <cstring>
+
+namespace sockowner {
+
+namespace {
+// The wildcard forms of an endpoint: any-address and "not connected" are the same
+// whatever the family, so that a dual-stack [::]:80 listener matches IPv4 packets.
+const Endpoint kNoRemote{};
+Endpoint any_address(std::uint16_t port) { return Endpoint{IpAddr(), port}; }
+}  // namespace
+
+std::string_view match_kind_name(MatchKind k) {
+    switch (k) {
+        case MatchKind::exact: return "exact";
+        case MatchKind::local: return "local";
+        case MatchKind::wildcard: return "wildcard";
+    }
+    return "?";
+}
+
+std::size_t OwnerIndex::KeyHash::operator()(const Key& k) const noexcept {
+    // FNV-1a over the key's bytes; the struct has no padding-dependent fields read.
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](const void* p, std::size_t n) {
+        auto b = static_cast<const std::uint8_t*>(p);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    };
+    mix(k.local.data(), 16);
+    mix(k.remote.data(), 16);
+    mix(&k.local_port, 2);
+    mix(&k.remote_port, 2);
+    mix(&k.proto, 1);
+    mix(&k.local_family, 1);
+    mix(&k.remote_family, 1);
+    return std::size_t(h);
+}
+
+OwnerIndex::Key OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint& remote) {
+    const Endpoint& l = local.addr.is_unspecified() ? any_address(local.port) : local;
+    const Endpoint& r = (remote.addr.is_unspecified() && remote.port == 0) ? kNoRemote : remote;
+    Key k{};
+    k.local = l.addr.bytes();
+    k.remote = r.addr.bytes();
+    k.local_port = l.port;
+    k.remote_port = r.port;
+    k.proto = std::uint8_t(proto);
+    k.local_family = std::uint8_t(l.addr.family());
+    k.remote_family = std::uint8_t(r.addr.family());
+    return k;
+}
+
+void OwnerIndex::upsert(const SocketRow& row) {
+    if (row.id <= 0) return;
+    auto id = std::size_t(row.id);
+    if (id < by_id_.size() && by_id_[id] != IndexedSocket::kNone) {
+        IndexedSocket& e = entries_[by_id_[id]];
+        e.process_id = row.process_id;
+        e.opened = row.s.opened;
+        e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+        return;
+    }
+    if (id >= by_id_.size()) by_id_.resize(id + 1 + id / 2, IndexedSocket::kNone);
+    auto index = std::uint32_t(entries_.size());
+    IndexedSocket e;
+    e.id = row.id;
+    e.process_id = row.process_id;
+    e.opened = row.s.opened;
+    e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+    auto [it, inserted] = heads_.try_emplace(make_key(row.s.proto, row.s.local, row.s.remote), index);
+    if (!inserted) {
+        e.next = it->second;
+        it->second = index;
+    }
+    entries_.push_back(e);
+    by_id_[id] = index;
+}
+
+void OwnerIndex::clear() {
+    entries_.clear();
+    heads_.clear();
+    by_id_.clear();
+}
+
+const IndexedSocket* OwnerIndex::best_in_chain(const Key& k, TimeNs at, const MatchOptions& opt) const {
+    auto it = heads_.find(k);
+    if (it == heads_.end()) return nullptr;
+    // Port and pid reuse: several intervals share a tuple. Prefer one that strictly
+    // contains the time, the most recently opened; otherwise the nearest within slack.
+    const IndexedSocket* best = nullptr;
+    bool best_strict = false;
+    TimeNs best_distance = INT64_MAX;
+    for (std::uint32_t i = it->second; i != IndexedSocket::kNone; i = entries_[i].next) {
+        const IndexedSocket& e = entries_[i];
+        TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
+        if (at < e.opened - opt.slack || at > until) continue;
+        bool strict = at >= e.opened && at <= e.closed;
+        TimeNs distance = strict ? at - e.opened : (at < e.opened ? e.opened - at : at - e.closed);
+        if ((strict && !best_strict) || (strict == best_strict && distance < best_distance)) {
+            best = &e;
+            best_strict = strict;
+            best_distance = distance;
+        }
+    }
+    return best;
+}
+
+std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptions& opt) const {
+    const Endpoint any = any_address(q.local.port);
+    const struct {
+        const Endpoint& local;
+        const Endpoint& remote;
+        MatchKind kind;
+    } probes[] = {
+        {q.local, q.remote, MatchKind::exact},
+        {q.local, kNoRemote, MatchKind::local},
+        {any, q.remote, MatchKind::wildcard},
+        {any, kNoRemote, MatchKind::wildcard},
+    };
+    for (const auto& p : probes)
+        if (auto* s = best_in_chain(make_key(q.proto, p.local, p.remote), q.at, opt)) return OwnerMatch{s, p.kind};
+    return std::nullopt;
+}
+
+}  // namespace sockowner

@@ -1,0 +1,71 @@
+// In-memory index of ownership intervals: "who owned PROTO LOCAL→REMOTE at time T".
+// The CLI's `lookup` and the Wireshark plugin share these rules.
+#pragma once
+
+#include "reader.hpp"
+#include "types.hpp"
+
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace sockowner {
+
+enum class MatchKind : std::uint8_t {
+    exact,     // the socket's local and remote endpoints are the packet's
+    local,     // local endpoint matches; the socket is not connected (listener, unconnected UDP)
+    wildcard,  // bound to the any-address on that port
+};
+std::string_view match_kind_name(MatchKind k);
+
+struct OwnerQuery {
+    Proto proto;
+    Endpoint local, remote;
+    TimeNs at;
+};
+
+struct MatchOptions {
+    TimeNs slack = 1'000'000'000;  // an interval counts from opened - slack
+    TimeNs grace = 1'000'000'000;  // ... until closed + grace
+};
+
+struct IndexedSocket {
+    std::int64_t id = 0, process_id = 0;
+    TimeNs opened = 0, closed = kStillOpen;
+    std::uint32_t next = kNone;  // next interval with the same tuple
+    static constexpr TimeNs kStillOpen = INT64_MAX;
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+};
+
+struct OwnerMatch {
+    const IndexedSocket* socket;
+    MatchKind kind;
+};
+
+class OwnerIndex {
+public:
+    // Adds an interval, or updates it when its id is already indexed (closed, new owner).
+    void upsert(const SocketRow& row);
+    std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt) const;
+    std::size_t size() const { return entries_.size(); }
+    void clear();
+
+private:
+    struct Key {
+        std::array<std::uint8_t, 16> local, remote;
+        std::uint16_t local_port, remote_port;
+        std::uint8_t proto, local_family, remote_family;
+        friend bool operator==(const Key&, const Key&) = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const noexcept;
+    };
+    static Key make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
+    const IndexedSocket* best_in_chain(const Key& k, TimeNs at, const MatchOptions& opt) const;
+
+    std::vector<IndexedSocket> entries_;
+    std::unordered_map<Key, std::uint32_t, KeyHash> heads_;  // tuple → newest entry
+    std::vector<std::uint32_t> by_id_;                         // row id → entry (ids are dense)
+};
+
+}  // namespace sockowner

@@ -1,0 +1,176 @@
+#include "reader.hpp"
+
+#include "schema.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sockowner {
+
+namespace {
+
+constexpr const char* kSocketCols =
+    "s.id, s.seq, s.host_id, coalesce(s.process_id, 0), s.proto, s.family, s.local_addr, s.local_port, "
+    "s.remote_addr, s.remote_port, coalesce(s.netns, 0), coalesce(s.cookie, 0), s.source, s.opened, s.closed";
+constexpr int kSocketColCount = 15;
+
+constexpr const char* kProcessCols =
+    "p.id, p.seq, p.host_id, p.pid, p.start_ticks, p.start_time, coalesce(p.ppid, 0), coalesce(p.uid, 0), "
+    "coalesce(p.gid, 0), p.user, p.comm, p.exe, p.cmdline, p.cgroup, p.container, p.first_seen, p.exit_time";
+
+// Reads kSocketCols starting at column `c`; false for a row this build cannot interpret.
+bool read_socket(const Stmt& st, int c, SocketRow& r) {
+    r.id = st.i64(c);
+    r.seq = st.i64(c + 1);
+    r.host_id = st.i64(c + 2);
+    r.process_id = st.i64(c + 3);
+    auto proto = parse_proto(st.text(c + 4));
+    auto la = IpAddr::parse(st.text(c + 6));
+    auto ra = IpAddr::parse(st.text(c + 8));
+    if (!proto || !la || !ra) return false;
+    r.s.proto = *proto;
+    r.s.family = int(st.i64(c + 5));
+    r.s.local = {*la, std::uint16_t(st.i64(c + 7))};
+    r.s.remote = {*ra, std::uint16_t(st.i64(c + 9))};
+    r.s.netns = std::uint64_t(st.i64(c + 10));
+    r.s.cookie = std::uint64_t(st.i64(c + 11));
+    r.s.source = st.text(c + 12);
+    r.s.opened = st.i64(c + 13);
+    r.s.closed = st.is_null(c + 14) ? std::nullopt : std::optional<TimeNs>(st.i64(c + 14));
+    return true;
+}
+
+void read_process(const Stmt& st, int c, ProcessRow& r) {
+    r.id = st.i64(c);
+    r.seq = st.i64(c + 1);
+    r.host_id = st.i64(c + 2);
+    r.p.pid = std::int32_t(st.i64(c + 3));
+    r.p.start_ticks = std::uint64_t(st.i64(c + 4));
+    r.p.start_time = st.i64(c + 5);
+    r.p.ppid = std::int32_t(st.i64(c + 6));
+    r.p.uid = std::uint32_t(st.i64(c + 7));
+    r.p.gid = std::uint32_t(st.i64(c + 8));
+    r.p.user = st.text(c + 9);
+    r.p.comm = st.text(c + 10);
+    r.p.exe = st.text(c + 11);
+    r.p.cmdline = st.text(c + 12);
+    r.p.cgroup = st.text(c + 13);
+    r.p.container = st.text(c + 14);
+    r.first_seen = st.i64(c + 15);
+    r.exit_time = st.is_null(c + 16) ? std::nullopt : std::optional<TimeNs>(st.i64(c + 16));
+}
+
+}  // namespace
+
+JournalReader::JournalReader(const std::string& path) {
+    // SQLite would report a missing file as "unable to open"; say what is wrong instead.
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        throw JournalError(path + ": cannot open journal: " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw JournalError(path + ": not a regular file");
+    if (::access(path.c_str(), R_OK) != 0)
+        throw JournalError(path + ": cannot read journal: " + std::strerror(errno));
+    db_ = std::make_unique<Db>(path, Db::Mode::read_only);
+    schema::validate(*db_);
+}
+
+std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
+    st.bind(1, after_seq);
+    SocketRow r;
+    while (st.step()) {
+        after_seq = st.i64(1);
+        if (read_socket(st, 0, r)) fn(r);
+    }
+    return after_seq;
+}
+
+std::int64_t JournalReader::processes_since(std::int64_t after_seq,
+                                            const std::function<void(const ProcessRow&)>& fn) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.seq > ? ORDER BY p.seq");
+    st.bind(1, after_seq);
+    ProcessRow r;
+    while (st.step()) {
+        read_process(st, 0, r);
+        after_seq = r.seq;
+        fn(r);
+    }
+    return after_seq;
+}
+
+std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t port) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols +
+                           " FROM sockets s WHERE s.proto = ? AND s.local_port = ? ORDER BY s.opened");
+    st.bind(1, proto_name(proto)).bind(2, port);
+    std::vector<SocketRow> out;
+    SocketRow r;
+    while (st.step())
+        if (read_socket(st, 0, r)) out.push_back(r);
+    return out;
+}
+
+std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    ProcessRow r;
+    read_process(st, 0, r);
+    return r;
+}
+
+void JournalReader::intervals(std::optional<TimeNs> since, std::optional<TimeNs> until,
+                              const std::function<void(const SocketRow&, const ProcessRow*)>& fn) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + ", " + kProcessCols +
+                           " FROM sockets s LEFT JOIN processes p ON p.id = s.process_id"
+                           " WHERE (?1 IS NULL OR s.closed IS NULL OR s.closed >= ?1)"
+                           " AND (?2 IS NULL OR s.opened <= ?2) ORDER BY s.opened, s.id");
+    st.bind_opt(1, since).bind_opt(2, until);
+    SocketRow s;
+    ProcessRow p;
+    while (st.step()) {
+        if (!read_socket(st, 0, s)) continue;
+        bool has_process = !st.is_null(kSocketColCount);
+        if (has_process) read_process(st, kSocketColCount, p);
+        fn(s, has_process ? &p : nullptr);
+    }
+}
+
+std::vector<RunRow> JournalReader::runs() {
+    Stmt st = db_->prepare("SELECT id, host_id, pid, version, mode, reason, started, stopped FROM runs ORDER BY id");
+    std::vector<RunRow> out;
+    while (st.step()) {
+        RunRow r{st.i64(0), st.i64(1), st.i64(2), st.text(3), st.text(4), st.text(5), st.i64(6), std::nullopt};
+        if (!st.is_null(7)) r.stopped = st.i64(7);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> JournalReader::counters(std::int64_t run_id) {
+    Stmt st = db_->prepare("SELECT name, value FROM counters WHERE run_id = ? ORDER BY name");
+    st.bind(1, run_id);
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (st.step()) out.emplace_back(st.text(0), st.i64(1));
+    return out;
+}
+
+std::vector<SocketCount> JournalReader::socket_counts() {
+    Stmt st = db_->prepare(
+        "SELECT proto, family, source, count(*), sum(closed IS NULL) FROM sockets "
+        "GROUP BY proto, family, source ORDER BY proto, family, source");
+    std::vector<SocketCount> out;
+    while (st.step()) out.push_back({st.text(0), st.text(2), int(st.i64(1)), st.i64(3), st.i64(4)});
+    return out;
+}
+
+std::int64_t JournalReader::process_count() {
+    Stmt st = db_->prepare("SELECT count(*) FROM processes");
+    return st.step() ? st.i64(0) : 0;
+}
+
+std::int64_t JournalReader::file_size() { return db_->pragma_int("page_count") * db_->pragma_int("page_size"); }
+
+}  // namespace sockowner

@@ -1,0 +1,69 @@
+// Read-only access to a journal: incremental row feeds, per-port candidates, export and stats.
+#pragma once
+
+#include "sqlite.hpp"
+#include "types.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace sockowner {
+
+struct SocketRow {
+    std::int64_t id = 0, seq = 0, host_id = 0, process_id = 0;
+    SocketRecord s;
+};
+
+struct ProcessRow {
+    std::int64_t id = 0, seq = 0, host_id = 0;
+    ProcessInfo p;
+    TimeNs first_seen = 0;
+    std::optional<TimeNs> exit_time;
+};
+
+struct RunRow {
+    std::int64_t id = 0, host_id = 0, pid = 0;
+    std::string version, mode, reason;
+    TimeNs started = 0;
+    std::optional<TimeNs> stopped;
+};
+
+struct SocketCount {
+    std::string proto, source;
+    int family = 0;
+    std::int64_t total = 0, open = 0;
+};
+
+class JournalReader {
+public:
+    // Opens read-only; throws JournalError if the file is missing, unreadable, not a
+    // sockowner journal, damaged, or of a newer schema. Never creates or changes a file.
+    explicit JournalReader(const std::string& path);
+
+    const std::string& path() const { return db_->path(); }
+
+    // Rows inserted or changed after `after_seq`, in change order; returns the last seq seen.
+    std::int64_t sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn);
+    std::int64_t processes_since(std::int64_t after_seq, const std::function<void(const ProcessRow&)>& fn);
+
+    // Every interval of this protocol and local port: the candidates of one lookup.
+    std::vector<SocketRow> sockets_on_port(Proto proto, std::uint16_t port);
+    std::optional<ProcessRow> process(std::int64_t id);
+
+    // Intervals that overlap [since, until], oldest first, with their owners.
+    void intervals(std::optional<TimeNs> since, std::optional<TimeNs> until,
+                   const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
+
+    std::vector<RunRow> runs();
+    std::vector<std::pair<std::string, std::int64_t>> counters(std::int64_t run_id);
+    std::vector<SocketCount> socket_counts();
+    std::int64_t process_count();
+    std::int64_t file_size();
+
+private:
+    std::unique_ptr<Db> db_;
+};
+
+}  // namespace sockowner

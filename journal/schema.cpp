@@ -1,0 +1,137 @@
+#include "schema.hpp"
+
+#include <string>
+
+namespace sockowner::schema {
+
+namespace {
+
+// Times are wall-clock nanoseconds since the epoch. `seq` grows with every insert
+// and update so that a reader following a live journal fetches only what changed.
+constexpr const char* kDdl = R"sql(
+CREATE TABLE hosts (
+  id          INTEGER PRIMARY KEY,
+  hostname    TEXT NOT NULL,
+  machine_id  TEXT NOT NULL,
+  boot_id     TEXT NOT NULL,
+  kernel      TEXT NOT NULL,
+  first_seen  INTEGER NOT NULL,
+  UNIQUE (machine_id, boot_id)
+);
+CREATE TABLE processes (
+  id          INTEGER PRIMARY KEY,
+  host_id     INTEGER NOT NULL REFERENCES hosts(id),
+  pid         INTEGER NOT NULL,
+  start_ticks INTEGER NOT NULL,
+  start_time  INTEGER NOT NULL,
+  ppid        INTEGER,
+  uid         INTEGER,
+  gid         INTEGER,
+  user        TEXT,
+  comm        TEXT NOT NULL,
+  exe         TEXT,
+  cmdline     TEXT,
+  cgroup      TEXT,
+  container   TEXT,
+  first_seen  INTEGER NOT NULL,
+  exit_time   INTEGER,
+  seq         INTEGER NOT NULL,
+  UNIQUE (host_id, pid, start_ticks)
+);
+CREATE TABLE sockets (
+  id          INTEGER PRIMARY KEY,
+  host_id     INTEGER NOT NULL REFERENCES hosts(id),
+  proto       TEXT NOT NULL,
+  family      INTEGER NOT NULL,
+  local_addr  TEXT NOT NULL,
+  local_port  INTEGER NOT NULL,
+  remote_addr TEXT NOT NULL,
+  remote_port INTEGER NOT NULL,
+  netns       INTEGER,
+  cookie      INTEGER,
+  process_id  INTEGER REFERENCES processes(id),
+  source      TEXT NOT NULL,
+  opened      INTEGER NOT NULL,
+  closed      INTEGER,
+  seq         INTEGER NOT NULL
+);
+CREATE INDEX sockets_by_port   ON sockets (proto, local_port, opened);
+CREATE INDEX sockets_by_opened ON sockets (opened);
+CREATE INDEX sockets_by_seq    ON sockets (seq);
+CREATE INDEX sockets_by_process ON sockets (process_id);
+CREATE INDEX processes_by_seq  ON processes (seq);
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,
+  host_id     INTEGER NOT NULL REFERENCES hosts(id),
+  pid         INTEGER NOT NULL,
+  version     TEXT NOT NULL,
+  mode        TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  started     INTEGER NOT NULL,
+  stopped     INTEGER
+);
+CREATE TABLE counters (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  name        TEXT NOT NULL,
+  value       INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+)sql";
+
+std::int64_t read_pragma(Db& db, const char* name) {
+    try {
+        return db.pragma_int(name);
+    } catch (const JournalError&) {
+        throw JournalError(db.path() + ": not a sockowner journal (not an SQLite database)");
+    }
+}
+
+void check_identity(Db& db, std::int64_t app_id, std::int64_t version) {
+    if (app_id != kApplicationId)
+        throw JournalError(db.path() + ": not a sockowner journal (SQLite application_id " +
+                           std::to_string(app_id) + ")");
+    if (version > kVersion)
+        throw JournalError(db.path() + ": journal schema version " + std::to_string(version) +
+                           " is newer than this sockowner supports (" + std::to_string(kVersion) +
+                           "); upgrade sockowner");
+    if (version < 1) throw JournalError(db.path() + ": journal has no schema version");
+}
+
+}  // namespace
+
+void validate(Db& db) {
+    auto app_id = read_pragma(db, "application_id");
+    check_identity(db, app_id, read_pragma(db, "user_version"));
+    // A truncated or damaged file can still carry valid header pragmas.
+    try {
+        db.pragma_int("schema_version");
+        Stmt st(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('hosts','processes','sockets')");
+        if (!st.step() || st.i64(0) != 3) throw JournalError("tables missing");
+    } catch (const JournalError& e) {
+        throw JournalError(db.path() + ": damaged sockowner journal (" + e.what() + ")");
+    }
+}
+
+void create_or_validate(Db& db) {
+    auto app_id = read_pragma(db, "application_id");
+    auto version = read_pragma(db, "user_version");
+    if (app_id == 0 && version == 0) {
+        Stmt st(db.get(), "SELECT count(*) FROM sqlite_schema");
+        if (st.step() && st.i64(0) != 0)
+            throw JournalError(db.path() + ": not a sockowner journal (an SQLite database with other tables)");
+    } else {
+        validate(db);
+        return;
+    }
+    // auto_vacuum must be chosen before the first table exists: size-based retention
+    // gives space back with incremental_vacuum.
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    db.exec("PRAGMA journal_mode = WAL");
+    Transaction tx(db);
+    db.exec(kDdl);
+    db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+    db.exec("PRAGMA user_version = " + std::to_string(kVersion));
+    tx.commit();
+}
+
+}  // namespace sockowner::schema

@@ -1,0 +1,20 @@
+// The journal's on-disk schema: creation, identification and version checks.
+#pragma once
+
+#include "sqlite.hpp"
+
+namespace sockowner::schema {
+
+// PRAGMA application_id: "SOKW". Tells a sockowner journal from any other SQLite file.
+inline constexpr std::int64_t kApplicationId = 0x534F4B57;
+// PRAGMA user_version this build writes and understands.
+inline constexpr std::int64_t kVersion = 1;
+
+// Creates the tables in an empty database, or checks that an existing one is a
+// journal this build can use. Throws JournalError with a one-line reason.
+void create_or_validate(Db& db);
+
+// For readers: throws unless the file is a journal of a supported version.
+void validate(Db& db);
+
+}  // namespace sockowner::schema

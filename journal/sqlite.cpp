@@ -1,0 +1,110 @@
+#include "sqlite.hpp"
+
+namespace sockowner {
+
+namespace {
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw JournalError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+}  // namespace
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) {
+    if (sqlite3_prepare_v3(db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &st_, nullptr) != SQLITE_OK)
+        fail(db, "cannot prepare statement");
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+    if (this != &o) {
+        sqlite3_finalize(st_);
+        st_ = o.st_;
+        o.st_ = nullptr;
+    }
+    return *this;
+}
+
+Stmt::~Stmt() { sqlite3_finalize(st_); }
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+}
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+    sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+    sqlite3_bind_null(st_, i);
+    return *this;
+}
+
+bool Stmt::step() {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    sqlite3* db = sqlite3_db_handle(st_);
+    sqlite3_reset(st_);
+    fail(db, "journal query failed");
+}
+
+void Stmt::run() {
+    while (step()) {
+    }
+    reset();
+}
+
+void Stmt::reset() {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+}
+
+std::string Stmt::text(int col) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
+    return p ? std::string(p, std::size_t(sqlite3_column_bytes(st_, col))) : std::string();
+}
+
+Db::Db(const std::string& path, Mode mode) : path_(path) {
+    int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close_v2(db_);
+        throw JournalError(path + ": cannot open journal: " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 2000);
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+void Db::exec(std::string_view sql) {
+    std::string s(sql);
+    char* err = nullptr;
+    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errmsg(db_);
+        sqlite3_free(err);
+        throw JournalError(path_ + ": " + msg);
+    }
+}
+
+std::int64_t Db::pragma_int(std::string_view name) {
+    Stmt st(db_, "PRAGMA " + std::string(name));
+    std::int64_t v = st.step() ? st.i64(0) : 0;
+    st.reset();
+    return v;
+}
+
+Transaction::Transaction(Db& db, bool immediate) : db_(db) {
+    db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+Transaction::~Transaction() {
+    if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace sockowner

@@ -1,0 +1,365 @@
+#include "writer.hpp"
+
+#include "schema.hpp"
+#include "timeutil.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#ifndef SOCKOWNER_VERSION
+#define SOCKOWNER_VERSION "unknown"
+#endif
+
+namespace sockowner {
+
+namespace {
+
+constexpr mode_t kFileMode = 0640;
+
+gid_t wireshark_gid() {
+    group g{}, *res = nullptr;
+    char buf[4096];
+    if (getgrnam_r("wireshark", &g, buf, sizeof buf, &res) == 0 && res) return res->gr_gid;
+    return gid_t(-1);
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Opens (creating when missing) the journal file with the right mode and group and
+// takes the single-writer lock on it. Returns the locked descriptor.
+int open_and_lock(const std::string& path, bool& created) {
+    namespace fs = std::filesystem;
+    fs::path p(path);
+    if (p.has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(p.parent_path(), ec);
+        if (ec) throw JournalError(path + ": cannot create directory: " + ec.message());
+    }
+    created = false;
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+        if (fd >= 0) {
+            created = true;
+            fchmod(fd, kFileMode);  // whatever the umask
+            if (gid_t gid = wireshark_gid(); gid != gid_t(-1)) (void)fchown(fd, uid_t(-1), gid);
+        }
+    }
+    if (fd < 0) throw JournalError(path + ": cannot open journal for writing: " + errno_text());
+    struct stat st{};
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw JournalError(path + ": not a regular file");
+    }
+    // SQLite uses POSIX record locks; flock() is independent of them on Linux.
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        throw JournalError(path + ": journal is being written by another sockowner collector");
+    }
+    return fd;
+}
+
+Stmt& bind_text_or_null(Stmt& st, int i, const std::string& s) {
+    return s.empty() ? st.bind_null(i) : st.bind(i, s);
+}
+
+}  // namespace
+
+JournalWriter::JournalWriter(const std::string& path, WriterOptions options) : opt_(options) {
+    bool created = false;
+    lock_fd_ = open_and_lock(path, created);
+    try {
+        db_ = std::make_unique<Db>(path, Db::Mode::read_write_create);
+        schema::create_or_validate(*db_);
+        db_->exec("PRAGMA journal_mode = WAL");
+        db_->exec("PRAGMA synchronous = NORMAL");  // WAL + NORMAL: a crash loses no committed row
+        db_->exec("PRAGMA foreign_keys = OFF");
+        // Keep -wal and -shm after close so that readers without write access to the
+        // directory can still open the journal.
+        int persist = 1;
+        sqlite3_file_control(db_->get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    } catch (...) {
+        db_.reset();
+        if (created) ::unlink(path.c_str());
+        ::close(lock_fd_);
+        throw;
+    }
+
+    HostInfo h = current_host();
+    Stmt ins = db_->prepare(
+        "INSERT OR IGNORE INTO hosts (hostname, machine_id, boot_id, kernel, first_seen) VALUES (?,?,?,?,?)");
+    ins.bind(1, h.hostname).bind(2, h.machine_id).bind(3, h.boot_id).bind(4, h.kernel).bind(5, wall_now()).run();
+    Stmt sel = db_->prepare("SELECT id FROM hosts WHERE machine_id = ? AND boot_id = ?");
+    sel.bind(1, h.machine_id).bind(2, h.boot_id);
+    if (!sel.step()) throw JournalError(path + ": cannot register host");
+    host_id_ = sel.i64(0);
+    sel.reset();
+
+    Stmt ids = db_->prepare(
+        "SELECT (SELECT coalesce(max(id), 0) FROM sockets), "
+        "max((SELECT coalesce(max(seq), 0) FROM sockets), (SELECT coalesce(max(seq), 0) FROM processes))");
+    ids.step();
+    next_socket_id_ = ids.i64(0) + 1;
+    next_seq_ = ids.i64(1) + 1;
+    ids.reset();
+
+    close_stale_intervals();
+
+    ins_socket_ = db_->prepare(
+        "INSERT INTO sockets (id, host_id, proto, family, local_addr, local_port, remote_addr, remote_port, "
+        "netns, cookie, process_id, source, opened, closed, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    close_socket_ = db_->prepare("UPDATE sockets SET closed = ?, seq = ? WHERE id = ? AND closed IS NULL");
+    set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?, seq = ? WHERE id = ?");
+    upsert_process_ = db_->prepare(
+        "INSERT INTO processes (host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, "
+        "cmdline, cgroup, container, first_seen, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (host_id, pid, start_ticks) DO UPDATE SET ppid = excluded.ppid, uid = excluded.uid, "
+        "gid = excluded.gid, user = coalesce(excluded.user, user), comm = excluded.comm, "
+        "exe = coalesce(excluded.exe, exe), cmdline = coalesce(excluded.cmdline, cmdline), "
+        "cgroup = coalesce(excluded.cgroup, cgroup), container = coalesce(excluded.container, container), "
+        "seq = excluded.seq RETURNING id");
+    exit_process_ = db_->prepare(
+        "UPDATE processes SET exit_time = ?, seq = ? WHERE host_id = ? AND pid = ? AND start_ticks = ? "
+        "AND exit_time IS NULL");
+    set_counter_ = db_->prepare("INSERT OR REPLACE INTO counters (run_id, name, value) VALUES (?,?,?)");
+}
+
+JournalWriter::~JournalWriter() {
+    try {
+        close();
+    } catch (...) {
+    }
+    db_.reset();  // before the lock descriptor: closing it must not drop SQLite's locks early
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void JournalWriter::close_stale_intervals() {
+    // Intervals another boot left open ended at the latest when that boot's collector
+    // last wrote; the same boot's are offered to the next run for adoption instead.
+    Transaction tx(*db_);
+    Stmt st = db_->prepare(
+        "UPDATE sockets SET seq = ?1, closed = max(opened, coalesce("
+        " (SELECT max(coalesce(r.stopped, r.started)) FROM runs r WHERE r.host_id = sockets.host_id), opened)) "
+        "WHERE closed IS NULL AND host_id != ?2");
+    st.bind(1, next_seq_++).bind(2, host_id_).run();
+    tx.commit();
+}
+
+void JournalWriter::begin_run(std::string_view mode, std::string_view reason) {
+    Stmt st = db_->prepare(
+        "INSERT INTO runs (host_id, pid, version, mode, reason, started) VALUES (?,?,?,?,?,?) RETURNING id");
+    st.bind(1, host_id_).bind(2, std::int64_t(getpid())).bind(3, SOCKOWNER_VERSION).bind(4, mode).bind(5, reason);
+    st.bind(6, wall_now());
+    if (!st.step()) throw JournalError(path() + ": cannot record collector run");
+    run_id_ = st.i64(0);
+    st.reset();
+}
+
+void JournalWriter::update_run(std::string_view mode, std::string_view reason) {
+    db_->prepare("UPDATE runs SET mode = ?, reason = ? WHERE id = ?").bind(1, mode).bind(2, reason).bind(3, run_id_).run();
+}
+
+std::vector<OpenInterval> JournalWriter::take_open_intervals() {
+    std::vector<OpenInterval> out;
+    Stmt st = db_->prepare(
+        "SELECT s.id, s.proto, s.family, s.local_addr, s.local_port, s.remote_addr, s.remote_port, s.netns, "
+        "s.cookie, s.source, s.opened, p.pid, p.start_ticks FROM sockets s JOIN processes p ON p.id = s.process_id "
+        "WHERE s.host_id = ? AND s.closed IS NULL");
+    st.bind(1, host_id_);
+    while (st.step()) {
+        OpenInterval o{st.i64(0), {}, {std::int32_t(st.i64(11)), std::uint64_t(st.i64(12))}};
+        auto proto = parse_proto(st.text(1));
+        auto la = IpAddr::parse(st.text(3)), ra = IpAddr::parse(st.text(5));
+        if (!proto || !la || !ra) continue;
+        o.socket.proto = *proto;
+        o.socket.family = int(st.i64(2));
+        o.socket.local = {*la, std::uint16_t(st.i64(4))};
+        o.socket.remote = {*ra, std::uint16_t(st.i64(6))};
+        o.socket.netns = std::uint64_t(st.i64(7));
+        o.socket.cookie = std::uint64_t(st.i64(8));
+        o.socket.source = st.text(9);
+        o.socket.opened = st.i64(10);
+        out.push_back(std::move(o));
+    }
+    st.reset();
+    return out;
+}
+
+void JournalWriter::remember(const ProcessInfo& p) {
+    process_info_[ProcessKey{p.pid, p.start_ticks}] = p;
+}
+
+void JournalWriter::enqueue(Op op) {
+    if (ops_.empty()) first_pending_ = wall_now();
+    ops_.push_back(std::move(op));
+    if (ops_.size() >= opt_.max_batch) flush();
+}
+
+JournalWriter::SocketId JournalWriter::open_socket(const SocketRecord& s, const ProcessInfo& owner) {
+    ProcessKey key{owner.pid, owner.start_ticks};
+    if (!process_ids_.count(key)) remember(owner);
+    SocketId id = next_socket_id_++;
+    enqueue(OpOpen{id, s, key});
+    return id;
+}
+
+void JournalWriter::close_socket(SocketId id, TimeNs when) { enqueue(OpClose{id, when}); }
+
+void JournalWriter::set_owner(SocketId id, const ProcessInfo& owner) {
+    ProcessKey key{owner.pid, owner.start_ticks};
+    if (!process_ids_.count(key)) remember(owner);
+    enqueue(OpOwner{id, key});
+}
+
+void JournalWriter::update_process(const ProcessInfo& p) {
+    remember(p);
+    ProcessKey key{p.pid, p.start_ticks};
+    process_ids_.erase(key);
+    enqueue(OpProcess{key});
+}
+
+void JournalWriter::process_exited(const ProcessKey& key, TimeNs when) { enqueue(OpExit{key, when}); }
+
+void JournalWriter::set_counter(std::string_view name, std::int64_t value) {
+    auto it = counters_.find(name);
+    if (it != counters_.end() && it->second == value) return;
+    counters_[std::string(name)] = value;
+    counters_dirty_ = true;
+}
+
+TimeNs JournalWriter::flush_deadline() const {
+    return ops_.empty() ? INT64_MAX : first_pending_ + opt_.flush_delay;
+}
+
+std::int64_t JournalWriter::process_row(const ProcessKey& key) {
+    if (auto it = process_ids_.find(key); it != process_ids_.end()) return it->second;
+    ProcessInfo p;
+    if (auto it = process_info_.find(key); it != process_info_.end()) {
+        p = it->second;
+    } else {
+        // Details were dropped after the process exited: reuse its row if it has one.
+        Stmt sel = db_->prepare("SELECT id FROM processes WHERE host_id = ? AND pid = ? AND start_ticks = ?");
+        sel.bind(1, host_id_).bind(2, key.pid).bind(3, std::int64_t(key.start_ticks));
+        if (sel.step()) return process_ids_[key] = sel.i64(0);
+        p.pid = key.pid;
+        p.start_ticks = key.start_ticks;
+    }
+    auto& st = upsert_process_;
+    st.bind(1, host_id_).bind(2, p.pid).bind(3, std::int64_t(p.start_ticks)).bind(4, p.start_time);
+    st.bind(5, p.ppid).bind(6, std::int64_t(p.uid)).bind(7, std::int64_t(p.gid));
+    bind_text_or_null(st, 8, p.user);
+    st.bind(9, p.comm);
+    bind_text_or_null(st, 10, p.exe);
+    bind_text_or_null(st, 11, p.cmdline);
+    bind_text_or_null(st, 12, p.cgroup);
+    bind_text_or_null(st, 13, p.container);
+    st.bind(14, wall_now()).bind(15, next_seq_++);
+    if (!st.step()) throw JournalError(path() + ": cannot record process");
+    std::int64_t id = st.i64(0);
+    st.reset();
+    ++rows_written_;
+    return process_ids_[key] = id;
+}
+
+void JournalWriter::flush() {
+    if (ops_.empty() && !counters_dirty_) return;
+    std::vector<Op> ops;
+    ops.swap(ops_);
+    Transaction tx(*db_);
+    for (auto& op : ops) {
+        if (auto* o = std::get_if<OpOpen>(&op)) {
+            const SocketRecord& s = o->s;
+            auto& st = ins_socket_;
+            st.bind(1, o->id).bind(2, host_id_).bind(3, proto_name(s.proto)).bind(4, s.family);
+            st.bind(5, s.local.addr.to_string()).bind(6, s.local.port);
+            st.bind(7, s.remote.addr.to_string()).bind(8, s.remote.port);
+            st.bind(9, std::int64_t(s.netns)).bind(10, std::int64_t(s.cookie));
+            st.bind(11, process_row(o->owner)).bind(12, s.source).bind(13, s.opened);
+            st.bind_opt(14, s.closed).bind(15, next_seq_++);
+            st.run();
+        } else if (auto* c = std::get_if<OpClose>(&op)) {
+            close_socket_.bind(1, c->when).bind(2, next_seq_++).bind(3, c->id).run();
+        } else if (auto* w = std::get_if<OpOwner>(&op)) {
+            set_owner_.bind(1, process_row(w->owner)).bind(2, next_seq_++).bind(3, w->id).run();
+        } else if (auto* p = std::get_if<OpProcess>(&op)) {
+            process_row(p->key);
+        } else if (auto* e = std::get_if<OpExit>(&op)) {
+            exit_process_.bind(1, e->when).bind(2, next_seq_++).bind(3, host_id_).bind(4, e->key.pid);
+            exit_process_.bind(5, std::int64_t(e->key.start_ticks)).run();
+            process_info_.erase(e->key);
+            process_ids_.erase(e->key);
+        }
+        ++rows_written_;
+    }
+    if (counters_dirty_ && run_id_) {
+        for (auto& [name, value] : counters_) set_counter_.bind(1, run_id_).bind(2, name).bind(3, value).run();
+        counters_dirty_ = false;
+    }
+    tx.commit();
+}
+
+std::int64_t JournalWriter::file_size() const {
+    Stmt st = db_->prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    std::int64_t size = st.step() ? st.i64(0) : 0;
+    st.reset();
+    return size;
+}
+
+std::int64_t JournalWriter::apply_retention(TimeNs now) {
+    flush();
+    std::int64_t removed = 0;
+    auto changes = [&] { return std::int64_t(sqlite3_changes(db_->get())); };
+    if (opt_.retain > 0) {
+        Transaction tx(*db_);
+        db_->prepare("DELETE FROM sockets WHERE closed IS NOT NULL AND closed < ?").bind(1, now - opt_.retain).run();
+        removed += changes();
+        tx.commit();
+    }
+    if (opt_.max_size > 0) {
+        for (int round = 0; round < 50 && file_size() > opt_.max_size; ++round) {
+            Transaction tx(*db_);
+            db_->exec(
+                "DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE closed IS NOT NULL ORDER BY closed "
+                "LIMIT max(1000, (SELECT count(*) FROM sockets) / 10))");
+            std::int64_t n = changes();
+            tx.commit();
+            removed += n;
+            db_->exec("PRAGMA incremental_vacuum");
+            if (n == 0) break;  // only open intervals left: nothing more may go
+        }
+    }
+    if (removed > 0) {
+        // Processes no interval refers to any more, that have exited or were last
+        // needed before the cut-off, go too.
+        TimeNs cutoff = opt_.retain > 0 ? now - opt_.retain : now;
+        Transaction tx(*db_);
+        db_->prepare(
+               "DELETE FROM processes WHERE coalesce(exit_time, first_seen) < ? "
+               "AND (exit_time IS NOT NULL OR host_id != ?) "
+               "AND NOT EXISTS (SELECT 1 FROM sockets s WHERE s.process_id = processes.id)")
+            .bind(1, cutoff)
+            .bind(2, host_id_)
+            .run();
+        removed += changes();
+        tx.commit();
+        db_->exec("PRAGMA incremental_vacuum");
+        db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    return removed;
+}
+
+void JournalWriter::close() {
+    if (closed_ || !db_) return;
+    flush();
+    if (run_id_) db_->prepare("UPDATE runs SET stopped = ? WHERE id = ?").bind(1, wall_now()).bind(2, run_id_).run();
+    closed_ = true;
+}
+
+}  // namespace sockowner

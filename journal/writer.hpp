@@ -1,0 +1,118 @@
+// The journal's single writer: batches ownership events into one transaction per flush.
+#pragma once
+
+#include "host.hpp"
+#include "sqlite.hpp"
+#include "types.hpp"
+
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace sockowner {
+
+struct WriterOptions {
+    // A row becomes visible to readers at most this long after its event, plus the
+    // time of one commit. Under load one transaction carries everything queued meanwhile.
+    TimeNs flush_delay = 20 * 1'000'000;
+    std::size_t max_batch = 20000;  // flush early when this many operations wait
+    TimeNs retain = 0;              // delete intervals closed longer ago than this (0: keep)
+    std::int64_t max_size = 0;      // keep the file under this many bytes (0: no limit)
+};
+
+// A socket interval left open by an earlier run, offered for adoption.
+struct OpenInterval {
+    std::int64_t id;
+    SocketRecord socket;
+    ProcessKey owner;
+};
+
+class JournalWriter {
+public:
+    using SocketId = std::int64_t;
+
+    // Creates the file (mode 0640, group "wireshark" when that group exists) and its
+    // directory if needed. Refuses files that are not sockowner journals, journals of
+    // a newer schema, and a journal another collector is writing.
+    JournalWriter(const std::string& path, WriterOptions options = {});
+    ~JournalWriter();
+    JournalWriter(const JournalWriter&) = delete;
+    JournalWriter& operator=(const JournalWriter&) = delete;
+
+    // Records this collector run and how it collects ("ebpf" or "procfs", and why).
+    void begin_run(std::string_view mode, std::string_view reason);
+    void update_run(std::string_view mode, std::string_view reason);
+
+    // Intervals of this host and boot still open from an earlier run.
+    std::vector<OpenInterval> take_open_intervals();
+
+    SocketId open_socket(const SocketRecord& s, const ProcessInfo& owner);
+    void close_socket(SocketId id, TimeNs when);
+    // The socket changes hands (accept() in a worker): the interval is re-attributed.
+    void set_owner(SocketId id, const ProcessInfo& owner);
+    // Refreshes a process's details (exe or cmdline learnt later).
+    void update_process(const ProcessInfo& p);
+    void process_exited(const ProcessKey& key, TimeNs when);
+    void set_counter(std::string_view name, std::int64_t value);
+
+    std::size_t pending() const { return ops_.size(); }
+    // When the oldest queued operation must be committed (INT64_MAX when none waits).
+    TimeNs flush_deadline() const;
+    void flush();  // one transaction for everything queued
+    // Deletes old intervals and processes per the options; returns rows removed.
+    std::int64_t apply_retention(TimeNs now);
+    // Stops the run: flushes and records the stop time. Called by the destructor too.
+    void close();
+
+    const std::string& path() const { return db_->path(); }
+    std::int64_t rows_written() const { return rows_written_; }
+    std::int64_t file_size() const;
+
+private:
+    struct OpOpen {
+        SocketId id;
+        SocketRecord s;
+        ProcessKey owner;
+    };
+    struct OpClose {
+        SocketId id;
+        TimeNs when;
+    };
+    struct OpOwner {
+        SocketId id;
+        ProcessKey owner;
+    };
+    struct OpProcess {
+        ProcessKey key;
+    };
+    struct OpExit {
+        ProcessKey key;
+        TimeNs when;
+    };
+    using Op = std::variant<OpOpen, OpClose, OpOwner, OpProcess, OpExit>;
+
+    void enqueue(Op op);
+    std::int64_t process_row(const ProcessKey& key);
+    void remember(const ProcessInfo& p);
+    void close_stale_intervals();
+
+    WriterOptions opt_;
+    std::unique_ptr<Db> db_;
+    int lock_fd_ = -1;
+    std::int64_t host_id_ = 0, run_id_ = 0;
+    std::int64_t next_socket_id_ = 1, next_seq_ = 1;
+    std::int64_t rows_written_ = 0;
+    std::vector<Op> ops_;
+    TimeNs first_pending_ = 0;
+    // Process details waiting to be written, and rows already written this run.
+    std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> process_info_;
+    std::unordered_map<ProcessKey, std::int64_t, ProcessKeyHash> process_ids_;
+    std::map<std::string, std::int64_t, std::less<>> counters_;
+    bool counters_dirty_ = false, closed_ = false;
+
+    Stmt ins_socket_, close_socket_, set_owner_, upsert_process_, exit_process_, set_counter_;
+};
+
+}  // namespace sockowner

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `sockowner collect --mode procfs` attributes a child's TCP listener, TCP client
+# connection and UDP socket to the child's pid and comm; SIGTERM stops it cleanly.
+. "$TESTS_DIR/lib.sh"
+need_root "procfs mode must see every process's fd table"
+
+J=$WORK/j.db
+start_collector "$J" --mode procfs --poll-interval 100
+
+# The child names itself, opens its sockets, reports them, holds them 3 s.
+python3 - "$WORK/child.txt" <<'PY' &
+import os, socket, sys, time
+with open("/proc/self/comm", "w") as f:
+    f.write("so-test-child")
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen()
+cli = socket.create_connection(lst.getsockname())
+acc, _ = lst.accept()
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    print(os.getpid(), lst.getsockname()[1], cli.getsockname()[1], udp.getsockname()[1], file=f)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3)
+PY
+CHILD=$!
+CLEANUP_PIDS+=("$CHILD")
+wait_until 5 test -s "$WORK/child.txt" || fail "child did not start"
+read -r pid lport cport uport <"$WORK/child.txt"
+[ "$pid" = "$CHILD" ] || fail "child pid $pid != $CHILD"
+sleep 0.5  # a few polls
+
+check() {  # check DESCRIPTION PROTO SRC DST
+  "$SOCKOWNER" lookup --journal "$J" --json "$2" "$3" "$4" >"$WORK/l.json" 2>"$WORK/l.err" ||
+    fail "$1: lookup $2 $3 $4 failed: $(cat "$WORK/l.err")"
+  [ "$(json_get "$WORK/l.json" pid)" = "$pid" ] || fail "$1: pid $(json_get "$WORK/l.json" pid), expected $pid"
+  [ "$(json_get "$WORK/l.json" name)" = "so-test-child" ] || fail "$1: name $(json_get "$WORK/l.json" name)"
+  [ "$(json_get "$WORK/l.json" source)" = "procfs" ] || fail "$1: source $(json_get "$WORK/l.json" source)"
+}
+check "TCP client"   tcp "127.0.0.1:$cport" "127.0.0.1:$lport"
+check "TCP accepted" tcp "127.0.0.1:$lport" "127.0.0.1:$cport"
+check "TCP listener" tcp "127.0.0.1:$lport" "127.0.0.1:1"
+check "UDP socket"   udp "127.0.0.1:$uport" "10.9.9.9:53"
+
+wait "$CHILD"
+sleep 0.5
+# After the child has gone its intervals are closed, and still answer for the past.
+"$SOCKOWNER" lookup --journal "$J" --json --at -1s tcp "127.0.0.1:$cport" "127.0.0.1:$lport" >"$WORK/l.json" ||
+  fail "lookup of the closed connection failed"
+[ -n "$(json_get "$WORK/l.json" closed)" ] || fail "interval not closed after the child exited"
+
+stop_collector
+grep -q 'signal 15: flushing' "$WORK/collector.log" || fail "no clean-shutdown message"
+"$SOCKOWNER" stats --journal "$J" --json >"$WORK/stats.json" || fail "stats failed"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); r=s["runs"][-1]; assert r["stopped"] and r["mode"]=="procfs", r' \
+  "$WORK/stats.json" || fail "the run was not recorded as stopped"
+"$SOCKOWNER" export --journal "$J" >"$WORK/export.jsonl" || fail "export failed"
+n=$(all_lines_json "$WORK/export.jsonl") || fail "export wrote a line that is not JSON"
+[ "$n" -ge 4 ] || fail "export wrote $n lines"
+pass

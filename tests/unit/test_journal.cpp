@@ -1,0 +1,274 @@
+// The journal file: creation, round trip through writer and reader, identification,
+// versioning, damage, retention, adoption of intervals left open, permissions.
+#include "reader.hpp"
+#include "schema.hpp"
+#include "test_helpers.hpp"
+#include "timeutil.hpp"
+#include "writer.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::test;
+
+namespace {
+
+std::vector<SocketRow> all_sockets(JournalReader& r) {
+    std::vector<SocketRow> out;
+    r.sockets_since(0, [&](const SocketRow& s) { out.push_back(s); });
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });  // the feed is in change order
+    return out;
+}
+
+bool throws_with(const std::function<void()>& fn, const std::string& needle) {
+    try {
+        fn();
+    } catch (const JournalError& e) {
+        if (std::string(e.what()).find(needle) != std::string::npos) return true;
+        print_error("unexpected message: %s\n", e.what());
+        return false;
+    }
+    return false;
+}
+
+void round_trip(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "test");
+        auto curl = process(4242, 100, "curl");
+        auto py = process(17, 5, "python3");
+        auto a = w.open_socket(sock(Proto::tcp, "127.0.0.1:5555", "127.0.0.1:8000", kT0), curl);
+        w.open_socket(sock(Proto::tcp, "[::1]:8000", "[::]:0", kT0, std::nullopt, "ebpf"), py);
+        w.open_socket(sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0), py);
+        w.close_socket(a, kT0 + 3 * kSec);
+        w.set_counter("events", 42);
+        w.flush();
+    }
+    JournalReader r(path);
+    auto rows = all_sockets(r);
+    assert_int_equal(rows.size(), 3);
+    assert_str_eq(format_endpoint(rows[0].s.local), "127.0.0.1:5555");
+    assert_true(rows[0].s.closed.has_value());  // the close is the latest change: same row
+    assert_int_equal(*rows[0].s.closed, kT0 + 3 * kSec);
+    assert_str_eq(format_endpoint(rows[1].s.local), "[::1]:8000");
+    assert_str_eq(rows[1].s.source, "ebpf");
+    assert_int_equal(rows[1].s.family, 6);
+    auto p = r.process(rows[0].process_id);
+    assert_true(p.has_value());
+    assert_str_eq(p->p.comm, "curl");
+    assert_int_equal(p->p.pid, 4242);
+    assert_str_eq(p->p.cmdline, "curl --flag");
+    assert_int_equal(rows[1].process_id, rows[2].process_id);  // one row per process
+
+    auto runs = r.runs();
+    assert_int_equal(runs.size(), 1);
+    assert_str_eq(runs[0].mode, "procfs");
+    assert_true(runs[0].stopped.has_value());
+    auto counters = r.counters(runs[0].id);
+    assert_int_equal(counters.size(), 1);
+    assert_int_equal(counters[0].second, 42);
+
+    // The incremental feed returns only rows changed after a given seq.
+    std::int64_t last = r.sockets_since(0, [](const SocketRow&) {});
+    std::size_t n = 0;
+    assert_int_equal(r.sockets_since(last, [&](const SocketRow&) { ++n; }), last);
+    assert_int_equal(n, 0);
+}
+
+void rows_visible_only_after_flush(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    w.begin_run("procfs", "");
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), process(1, 1, "a"));
+    assert_true(w.flush_deadline() <= wall_now() + 20 * 1'000'000);
+    JournalReader r(path);
+    assert_int_equal(all_sockets(r).size(), 0);
+    w.flush();
+    assert_int_equal(all_sockets(r).size(), 1);  // a concurrent reader sees the commit
+    assert_int_equal(w.flush_deadline(), INT64_MAX);
+}
+
+void file_mode_is_0640(void**) {
+    ScratchDir dir;
+    auto path = dir.file("sub/dir/j.db");  // parent directories are created
+    { JournalWriter w(path); }
+    struct stat st{};
+    assert_int_equal(::stat(path.c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+}
+
+void refuses_files_that_are_not_journals(void**) {
+    ScratchDir dir;
+    auto text = dir.file("notes.txt");
+    std::ofstream(text) << "hello, this is not a database at all, just some text\n";
+    assert_true(throws_with([&] { JournalReader r(text); }, "not a sockowner journal"));
+    assert_true(throws_with([&] { JournalWriter w(text); }, "not a sockowner journal"));
+    std::ifstream in(text);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    assert_str_eq(content, "hello, this is not a database at all, just some text\n");  // untouched
+
+    auto other = dir.file("other.db");
+    {
+        Db db(other, Db::Mode::read_write_create);
+        db.exec("CREATE TABLE t (x)");
+    }
+    assert_true(throws_with([&] { JournalReader r(other); }, "not a sockowner journal"));
+    assert_true(throws_with([&] { JournalWriter w(other); }, "not a sockowner journal"));
+
+    assert_true(throws_with([&] { JournalReader r(dir.file("missing.db")); }, "No such file"));
+    assert_false(std::filesystem::exists(dir.file("missing.db")));  // a reader creates nothing
+    assert_true(throws_with([&] { JournalReader r(dir.file("")); }, "not a regular file"));
+}
+
+void refuses_newer_schema(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    { JournalWriter w(path); }
+    {
+        Db db(path, Db::Mode::read_write_create);
+        db.exec("PRAGMA user_version = " + std::to_string(schema::kVersion + 1));
+    }
+    assert_true(throws_with([&] { JournalReader r(path); }, "is newer than this sockowner supports"));
+    assert_true(throws_with([&] { JournalWriter w(path); }, "is newer than this sockowner supports"));
+}
+
+void refuses_damaged_file(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        for (int i = 0; i < 2000; ++i)
+            w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0 + i), process(i, 1, "p"));
+    }
+    // Checkpoint the WAL into the main file, then cut the file in half.
+    { Db db(path, Db::Mode::read_write_create); db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); db.exec("PRAGMA journal_mode=DELETE"); }
+    auto size = std::filesystem::file_size(path);
+    std::filesystem::resize_file(path, size / 2);
+    bool failed = false;
+    try {
+        JournalReader r(path);
+        all_sockets(r);
+    } catch (const JournalError& e) {
+        failed = true;
+    }
+    assert_true(failed);
+}
+
+void single_writer(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    assert_true(throws_with([&] { JournalWriter w2(path); }, "another sockowner collector"));
+}
+
+void retention_by_age_keeps_open_intervals(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.retain = 3600 * kSec;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto p = process(1, 1, "old");
+    auto a = w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), p);
+    w.close_socket(a, kT0 + kSec);
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:4", kT0), p);  // still open
+    auto b = w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:6", kT0 + 7000 * kSec), p);
+    w.close_socket(b, kT0 + 7100 * kSec);
+    w.flush();
+    assert_int_equal(w.apply_retention(kT0 + 7200 * kSec), 1);
+    JournalReader r(path);
+    auto rows = all_sockets(r);
+    assert_int_equal(rows.size(), 2);
+    for (auto& s : rows) assert_true(s.s.local.port != 1);
+}
+
+void retention_by_size(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.max_size = 256 * 1024;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto p = process(1, 1, "busy");
+    for (int i = 0; i < 20000; ++i) {
+        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), p);
+        w.close_socket(id, kT0 + i * kSec + 1);
+    }
+    w.flush();
+    assert_true(w.file_size() > opt.max_size);
+    assert_true(w.apply_retention(kT0 + 30000 * kSec) > 0);
+    assert_true(w.file_size() <= opt.max_size);
+    JournalReader r(path);
+    auto rows = all_sockets(r);
+    assert_true(rows.size() > 100);
+    // The oldest went first: what is left is the most recent.
+    bool has_newest = false;
+    for (auto& s : rows) has_newest |= s.s.opened == kT0 + 19999 * kSec;
+    assert_true(has_newest);
+}
+
+void open_intervals_are_offered_to_the_next_run(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), process(5, 7, "srv"));
+        auto closed = w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:4", kT0), process(5, 7, "srv"));
+        w.close_socket(closed, kT0 + 1);
+    }  // like a crash: the first interval stays open
+    JournalWriter w(path);
+    auto open = w.take_open_intervals();
+    assert_int_equal(open.size(), 1);
+    assert_int_equal(open[0].owner.pid, 5);
+    assert_int_equal(open[0].owner.start_ticks, 7);
+    assert_str_eq(format_endpoint(open[0].socket.local), "10.0.0.1:1");
+}
+
+void parses_times_sizes_durations(void**) {
+    assert_int_equal(parse_time("2026-11-25T12:00:00Z", 0).value(), 1795608000 * kSec);
+    assert_int_equal(parse_time("2026-11-25T12:00:00.5Z", 0).value(), 1795608000 * kSec + kSec / 2);
+    assert_int_equal(parse_time("2026-11-25T13:00:00+01:00", 0).value(), 1795608000 * kSec);
+    assert_int_equal(parse_time("1795608000.25", 0).value(), 1795608000 * kSec + kSec / 4);
+    assert_int_equal(parse_time("-5m", 1000 * kSec).value(), 700 * kSec);
+    assert_int_equal(parse_time("now", 77).value(), 77);
+    assert_false(parse_time("yesterday", 0).has_value());
+    assert_false(parse_time("2026-13-01T00:00:00Z", 0).has_value());
+    assert_str_eq(format_time(1795608000 * kSec + 5), "2026-11-25T12:00:00.000000005Z");
+    assert_int_equal(parse_duration("500ms").value(), kSec / 2);
+    assert_int_equal(parse_duration("7d").value(), 7 * 86400 * kSec);
+    assert_false(parse_duration("5 parsecs").has_value());
+    assert_int_equal(parse_size("100M").value(), 100ll << 20);
+    assert_int_equal(parse_size("2GB").value(), 2ll << 30);
+    assert_false(parse_size("-1").has_value());
+    assert_false(parse_size("12Q").has_value());
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip),
+        cmocka_unit_test(rows_visible_only_after_flush),
+        cmocka_unit_test(file_mode_is_0640),
+        cmocka_unit_test(refuses_files_that_are_not_journals),
+        cmocka_unit_test(refuses_newer_schema),
+        cmocka_unit_test(refuses_damaged_file),
+        cmocka_unit_test(single_writer),
+        cmocka_unit_test(retention_by_age_keeps_open_intervals),
+        cmocka_unit_test(retention_by_size),
+        cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
+        cmocka_unit_test(parses_times_sizes_durations),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

@@ -1,0 +1,158 @@
+// The lookup rules shared by `sockowner lookup` and the plugin.
+#include "owner_index.hpp"
+#include "test_helpers.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::test;
+
+namespace {
+
+struct Fixture {
+    OwnerIndex index;
+    std::int64_t next_id = 1;
+    std::int64_t add(const SocketRecord& s, std::int64_t process_id) {
+        SocketRow r;
+        r.id = next_id++;
+        r.process_id = process_id;
+        r.s = s;
+        index.upsert(r);
+        return r.id;
+    }
+    std::optional<OwnerMatch> find(Proto p, const char* local, const char* remote, TimeNs at,
+                                   MatchOptions opt = {}) const {
+        return index.find(OwnerQuery{p, ep(local), ep(remote), at}, opt);
+    }
+    std::int64_t owner(Proto p, const char* local, const char* remote, TimeNs at) const {
+        auto m = find(p, local, remote, at);
+        return m ? m->socket->process_id : 0;
+    }
+};
+
+void exact_tuple_beats_listener(void**) {
+    Fixture f;
+    f.add(sock(Proto::tcp, "0.0.0.0:8000", "0.0.0.0:0", kT0), 100);                   // listener
+    f.add(sock(Proto::tcp, "127.0.0.1:8000", "127.0.0.1:5555", kT0 + kSec), 101);     // accepted
+    f.add(sock(Proto::tcp, "127.0.0.1:5555", "127.0.0.1:8000", kT0 + kSec), 200);     // client
+    auto m = f.find(Proto::tcp, "127.0.0.1:8000", "127.0.0.1:5555", kT0 + 2 * kSec);
+    assert_true(m.has_value());
+    assert_int_equal(m->socket->process_id, 101);
+    assert_int_equal(int(m->kind), int(MatchKind::exact));
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:5555", "127.0.0.1:8000", kT0 + 2 * kSec), 200);
+    // Another client: only the listener knows that port.
+    m = f.find(Proto::tcp, "127.0.0.1:8000", "127.0.0.1:6666", kT0 + 2 * kSec);
+    assert_true(m.has_value());
+    assert_int_equal(m->socket->process_id, 100);
+    assert_int_equal(int(m->kind), int(MatchKind::wildcard));
+    // Protocol matters.
+    assert_false(f.find(Proto::udp, "127.0.0.1:8000", "127.0.0.1:6666", kT0 + 2 * kSec).has_value());
+}
+
+void local_endpoint_for_unconnected_udp(void**) {
+    Fixture f;
+    f.add(sock(Proto::udp, "10.0.0.1:53", "0.0.0.0:0", kT0), 300);
+    f.add(sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0), 301);
+    auto m = f.find(Proto::udp, "10.0.0.1:53", "10.0.0.9:40000", kT0 + kSec);
+    assert_true(m.has_value());
+    assert_int_equal(m->socket->process_id, 300);
+    assert_int_equal(int(m->kind), int(MatchKind::local));
+    assert_int_equal(f.owner(Proto::udp, "10.0.0.2:53", "10.0.0.9:40000", kT0 + kSec), 301);
+}
+
+void dual_stack_listener_matches_ipv4(void**) {
+    Fixture f;
+    f.add(sock(Proto::tcp, "[::]:443", "[::]:0", kT0), 400);
+    assert_int_equal(f.owner(Proto::tcp, "192.168.1.5:443", "192.168.1.9:50000", kT0 + kSec), 400);
+    assert_int_equal(f.owner(Proto::tcp, "[2001:db8::1]:443", "[2001:db8::2]:50000", kT0 + kSec), 400);
+}
+
+void v4_mapped_addresses_are_ipv4(void**) {
+    Fixture f;
+    // What an AF_INET6 socket reports for an IPv4 peer.
+    f.add(sock(Proto::tcp, "[::ffff:127.0.0.1]:47003", "[::ffff:127.0.0.1]:36064", kT0), 500);
+    auto m = f.find(Proto::tcp, "127.0.0.1:47003", "127.0.0.1:36064", kT0 + kSec);
+    assert_true(m.has_value());
+    assert_int_equal(int(m->kind), int(MatchKind::exact));
+    assert_int_equal(m->socket->process_id, 500);
+}
+
+void port_reuse_resolved_by_time(void**) {
+    Fixture f;
+    // The same client port used by three connections one after another.
+    f.add(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0, kT0 + 10 * kSec), 1);
+    f.add(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 20 * kSec, kT0 + 30 * kSec), 2);
+    f.add(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 30 * kSec + kSec / 2), 3);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 5 * kSec), 1);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 25 * kSec), 2);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 100 * kSec), 3);
+    // Within grace after the first closed: still the first (a FIN after close).
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 10 * kSec + kSec / 2), 1);
+    // Between intervals, beyond slack and grace: nobody.
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 15 * kSec), 0);
+    // Slack before the first opened (SYN sent just before the procfs poll saw it).
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 - kSec / 2), 1);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 - 2 * kSec), 0);
+    // Where the second's grace overlaps the third's slack: an interval that strictly
+    // contains the time wins, otherwise the nearer one.
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 30 * kSec + kSec / 5), 2);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 30 * kSec + 2 * kSec / 5), 3);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 30 * kSec + 3 * kSec / 5), 3);
+}
+
+void pid_reuse_resolved_by_time(void**) {
+    // Two processes with the same pid own the same listener port in turn: they are
+    // different process rows, so the interval's process_id tells them apart.
+    Fixture f;
+    f.add(sock(Proto::udp, "0.0.0.0:5353", "0.0.0.0:0", kT0, kT0 + 5 * kSec), 11);
+    f.add(sock(Proto::udp, "0.0.0.0:5353", "0.0.0.0:0", kT0 + 60 * kSec), 12);
+    assert_int_equal(f.owner(Proto::udp, "10.1.1.1:5353", "224.0.0.251:5353", kT0 + kSec), 11);
+    assert_int_equal(f.owner(Proto::udp, "10.1.1.1:5353", "224.0.0.251:5353", kT0 + 61 * kSec), 12);
+}
+
+void updates_close_and_reassign(void**) {
+    Fixture f;
+    std::int64_t id = f.add(sock(Proto::tcp, "127.0.0.1:9000", "127.0.0.1:9001", kT0), 1);
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:9000", "127.0.0.1:9001", kT0 + 100 * kSec), 1);
+    SocketRow r;
+    r.id = id;
+    r.process_id = 2;  // accept() in a worker re-attributed it
+    r.s = sock(Proto::tcp, "127.0.0.1:9000", "127.0.0.1:9001", kT0, kT0 + 10 * kSec);
+    f.index.upsert(r);
+    assert_int_equal(f.index.size(), 1);
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:9000", "127.0.0.1:9001", kT0 + 5 * kSec), 2);
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:9000", "127.0.0.1:9001", kT0 + 100 * kSec), 0);
+}
+
+void icmp_echo_id_is_the_port(void**) {
+    Fixture f;
+    f.add(sock(Proto::icmp, "0.0.0.0:4242", "0.0.0.0:0", kT0), 7);
+    assert_int_equal(f.owner(Proto::icmp, "10.0.0.1:4242", "10.0.0.2:0", kT0 + kSec), 7);
+    assert_int_equal(f.owner(Proto::icmp, "10.0.0.1:4243", "10.0.0.2:0", kT0 + kSec), 0);
+}
+
+void slack_is_configurable(void**) {
+    Fixture f;
+    f.add(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0, kT0 + kSec), 1);
+    MatchOptions tight{0, 0};
+    assert_false(f.find(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0 - 1, tight).has_value());
+    assert_true(f.find(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0, tight).has_value());
+    assert_false(f.find(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0 + kSec + 1, tight).has_value());
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(exact_tuple_beats_listener),
+        cmocka_unit_test(local_endpoint_for_unconnected_udp),
+        cmocka_unit_test(dual_stack_listener_matches_ipv4),
+        cmocka_unit_test(v4_mapped_addresses_are_ipv4),
+        cmocka_unit_test(port_reuse_resolved_by_time),
+        cmocka_unit_test(pid_reuse_resolved_by_time),
+        cmocka_unit_test(updates_close_and_reassign),
+        cmocka_unit_test(icmp_echo_id_is_the_port),
+        cmocka_unit_test(slack_is_configurable),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

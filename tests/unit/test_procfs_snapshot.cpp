@@ -1,0 +1,101 @@
+// A whole procfs snapshot and the process cache over the fixture /proc tree.
+#include "process_cache.hpp"
+#include "procfs_snapshot.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+
+namespace {
+
+const procfs::Reader fixture(SOCKOWNER_FIXTURES "/proc");
+
+const procfs::OwnedSocket* find(const procfs::Snapshot& s, std::uint64_t inode) {
+    for (auto& o : s.sockets)
+        if (o.inode == inode) return &o;
+    return nullptr;
+}
+
+void sockets_are_joined_to_their_process(void**) {
+    auto snap = procfs::take_snapshot(fixture);
+    assert_int_equal(snap.pids.size(), 3);
+    assert_int_equal(snap.namespaces, 1);
+    // Every socket of the odd-named process, and only those, have an owner.
+    for (std::uint64_t ino : {20030, 20031, 20032, 20033, 20034, 20035, 20036}) {
+        auto* o = find(snap, ino);
+        assert_non_null(o);
+        assert_int_equal(o->pid, 8420);
+        assert_int_equal(o->netns, 4026531833ull);
+    }
+    assert_int_equal(snap.sockets.size(), 7);
+    assert_true(find(snap, 20030)->listening);
+    assert_false(find(snap, 20033)->listening);
+    auto* mapped = find(snap, 20034);
+    assert_int_equal(mapped->family, 6);
+    assert_int_equal(mapped->local.addr.family(), 4);
+    assert_int_equal(int(find(snap, 20035)->proto), int(Proto::udp));
+    assert_true(snap.unowned_sockets > 0);  // the rest of the host's sockets at capture time
+}
+
+void process_details(void**) {
+    ProcessCache cache(fixture, 1'000'000'000'000'000'000, true);
+    auto p = cache.get(8420);
+    assert_true(p.has_value());
+    assert_str_eq(p->comm, "odd )name) x");
+    assert_int_equal(p->start_ticks, 89205);
+    assert_int_equal(p->start_time, 1'000'000'000'000'000'000 + 892'050'000'000);
+    assert_str_eq(p->user, "root");
+    assert_int_equal(p->ppid, 8379);
+    assert_str_eq(p->cgroup, "/");
+    assert_str_eq(p->container, "");
+
+    auto d = cache.get(8421);
+    assert_true(d.has_value());
+    assert_str_eq(d->exe, "/tmp/fixture-deleted-sleep (deleted)");
+    assert_str_eq(d->cmdline, "/tmp/fixture-deleted-sleep 30");
+
+    auto k = cache.get(2);
+    assert_true(k.has_value());
+    assert_str_eq(k->comm, "kthreadd");
+    assert_str_eq(k->exe, "");
+    assert_str_eq(k->cmdline, "");
+
+    assert_false(cache.get(999999).has_value());
+    cache.get(8420);
+    assert_int_equal(cache.stats().hits, 1);
+    assert_int_equal(cache.stats().misses, 3);
+    assert_int_equal(cache.stats().failures, 1);
+    // Identified by pid and start: another start time is another process.
+    assert_false(cache.get(ProcessKey{8420, 1}).has_value());
+    assert_true(cache.get(ProcessKey{8420, 89205}).has_value());
+}
+
+void no_cmdline_for_privacy(void**) {
+    ProcessCache cache(fixture, 0, false);
+    auto p = cache.get(8420);
+    assert_true(p.has_value());
+    assert_str_eq(p->cmdline, "");
+}
+
+void sweep_reports_exits(void**) {
+    ProcessCache cache(fixture, 0, true);
+    cache.get(8420);
+    cache.get(8421);
+    auto gone = cache.sweep({8420});
+    assert_int_equal(gone.size(), 1);
+    assert_int_equal(gone[0].pid, 8421);
+    assert_int_equal(gone[0].start_ticks, 89206);
+    assert_int_equal(cache.size(), 1);
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(sockets_are_joined_to_their_process),
+        cmocka_unit_test(process_details),
+        cmocka_unit_test(no_cmdline_for_privacy),
+        cmocka_unit_test(sweep_reports_exits),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

@@ -1,0 +1,59 @@
+// JSON and CSV forms of an interval: every line must parse, whatever a process put
+// in its command line.
+#include "record_format.hpp"
+#include "test_helpers.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::test;
+
+namespace {
+
+void json_escapes(void**) {
+    assert_str_eq(json_string("plain"), "\"plain\"");
+    assert_str_eq(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    assert_str_eq(json_string(std::string("\n\t\x01", 3)), "\"\\u000a\\u0009\\u0001\"");
+    assert_str_eq(json_string("caf\xc3\xa9 \xe2\x82\xac"), "\"caf\xc3\xa9 \xe2\x82\xac\"");  // valid UTF-8 kept
+    assert_str_eq(json_string("bad\xff\xc3"), "\"bad\\ufffd\\ufffd\"");                     // invalid replaced
+    assert_str_eq(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");                           // overlong
+    assert_str_eq(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");                // surrogate
+}
+
+void csv_quoting(void**) {
+    assert_str_eq(csv_field("a b"), "a b");
+    assert_str_eq(csv_field("a,b"), "\"a,b\"");
+    assert_str_eq(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_str_eq(csv_field("two\nlines"), "\"two\nlines\"");
+}
+
+void interval_keys(void**) {
+    SocketRow r;
+    r.id = 9;
+    r.s = sock(Proto::tcp, "127.0.0.1:5555", "127.0.0.1:8000", kT0);
+    ProcessRow p;
+    p.p = process(4242, 1, "curl");
+    auto json = to_json(interval_fields(r, &p));
+    for (const char* key : {"\"proto\":\"tcp\"", "\"family\":4", "\"local_addr\":\"127.0.0.1\"", "\"local_port\":5555",
+                            "\"remote_addr\":\"127.0.0.1\"", "\"remote_port\":8000", "\"opened\":\"2027-",
+                            "\"closed\":null", "\"pid\":4242", "\"name\":\"curl\"", "\"cmdline\":\"curl --flag\"",
+                            "\"user\":\"root\"", "\"source\":\"procfs\""})
+        if (json.find(key) == std::string::npos) fail_msg("%s not in %s", key, json.c_str());
+    // Without a process (it was deleted by retention), numbers become null, not "".
+    auto orphan = to_json(interval_fields(r, nullptr));
+    assert_true(orphan.find("\"pid\":null") != std::string::npos);
+    auto fields = interval_fields(r, &p);
+    assert_str_eq(csv_header(fields).substr(0, 17), "proto,family,loca");
+    assert_str_eq(to_csv(fields).substr(0, 15), "tcp,4,127.0.0.1");
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(json_escapes),
+        cmocka_unit_test(csv_quoting),
+        cmocka_unit_test(interval_keys),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
