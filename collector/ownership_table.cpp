@@ -57,9 +57,14 @@ void OwnershipTable::close(std::uint64_t ident, TimeNs when) {
 }
 
 std::size_t OwnershipTable::close_missing(const std::unordered_set<std::uint64_t>& seen, TimeNs when) {
+    return close_missing(seen, when, [](std::uint64_t, const SocketRecord&) { return true; });
+}
+
+std::size_t OwnershipTable::close_missing(const std::unordered_set<std::uint64_t>& seen, TimeNs when,
+                                          const std::function<bool(std::uint64_t, const SocketRecord&)>& in_view) {
     std::size_t n = 0;
     for (auto it = live_.begin(); it != live_.end();) {
-        if (seen.count(it->first)) {
+        if (seen.count(it->first) || !in_view(it->first, it->second.s)) {
             ++it;
             continue;
         }
@@ -79,6 +84,11 @@ void OwnershipTable::close_all(TimeNs when) {
 void OwnershipTable::reopen_in(JournalWriter& writer) {
     writer_ = &writer;
     for (auto& [ident, l] : live_) l.id = writer_->open_socket(l.s, l.owner);
+}
+
+const SocketRecord* OwnershipTable::socket(std::uint64_t ident) const {
+    auto it = live_.find(ident);
+    return it == live_.end() ? nullptr : &it->second.s;
 }
 
 const ProcessInfo* OwnershipTable::owner(std::uint64_t ident) const {

@@ -6,6 +6,7 @@
 #include "types.hpp"
 #include "writer.hpp"
 
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -30,6 +31,9 @@ public:
     void close(std::uint64_t ident, TimeNs when);
     // Closes every socket not in `seen` (a full procfs view); returns how many.
     std::size_t close_missing(const std::unordered_set<std::uint64_t>& seen, TimeNs when);
+    // The same, limited to the sockets `in_view` says the view covers.
+    std::size_t close_missing(const std::unordered_set<std::uint64_t>& seen, TimeNs when,
+                              const std::function<bool(std::uint64_t ident, const SocketRecord&)>& in_view);
 
     void process_exited(const ProcessKey& key, TimeNs when) { writer_->process_exited(key, when); }
 
@@ -39,6 +43,7 @@ public:
     void reopen_in(JournalWriter& writer);
 
     bool contains(std::uint64_t ident) const { return live_.count(ident) != 0; }
+    const SocketRecord* socket(std::uint64_t ident) const;
     const ProcessInfo* owner(std::uint64_t ident) const;
     std::size_t size() const { return live_.size(); }
     std::uint64_t opened_total() const { return opened_total_; }

@@ -30,12 +30,13 @@ public:
     std::vector<ProcessKey> sweep(const std::unordered_set<std::int32_t>& live_pids);
 
     TimeNs ticks_to_wall(std::uint64_t ticks) const;
+    std::string user_name(std::uint32_t uid);  // cached getpwuid; the number if unknown
+    bool with_cmdline() const { return with_cmdline_; }
     void set_boot_offset(TimeNs offset) { boot_offset_ = offset; }
     const ProcessCacheStats& stats() const { return stats_; }
     std::size_t size() const { return cache_.size(); }
 
 private:
-    std::string user_name(std::uint32_t uid);
 
     const procfs::Reader& proc_;
     TimeNs boot_offset_;

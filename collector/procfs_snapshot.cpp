@@ -7,27 +7,32 @@
 
 namespace sockowner::procfs {
 
-Snapshot take_snapshot(const Reader& proc) {
-    Snapshot snap;
-    std::unordered_map<std::uint64_t, std::int32_t> owner_of_inode;  // socket inode → first pid holding it
-    std::unordered_map<std::uint64_t, std::int32_t> netns_reader;     // netns inode → a pid inside it
-
+InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats) {
+    InodeOwners out;
     for (int pid : proc.pids()) {
         const std::string dir = std::to_string(pid);
-        snap.pids.insert(pid);
+        stats.pids.insert(pid);
         if (auto ns = proc.readlink(dir + "/ns/net"))
-            if (auto ino = parse_inode_link(*ns, "net")) netns_reader.try_emplace(*ino, pid);
+            if (auto ino = parse_inode_link(*ns, "net")) out.netns_member.try_emplace(*ino, pid);
         auto fds = proc.list(dir + "/fd");
         if (!fds) {
-            if (errno == EACCES) ++snap.hidden_processes;
+            if (errno == EACCES) ++stats.hidden_processes;
             continue;
         }
         for (auto& fd : *fds) {
             auto link = proc.readlink(dir + "/fd/" + fd);
             if (!link) continue;
-            if (auto ino = parse_inode_link(*link, "socket")) owner_of_inode.try_emplace(*ino, pid);
+            if (auto ino = parse_inode_link(*link, "socket")) out.socket_owner.try_emplace(*ino, pid);
         }
     }
+    return out;
+}
+
+Snapshot take_snapshot(const Reader& proc) {
+    Snapshot snap;
+    InodeOwners owners = scan_fd_tables(proc, snap);
+    auto& owner_of_inode = owners.socket_owner;
+    auto& netns_reader = owners.netns_member;
     // A host without readable ns links (old kernels, fixtures) still has its own tables.
     if (netns_reader.empty()) netns_reader.emplace(0, -1);
 

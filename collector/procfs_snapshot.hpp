@@ -6,6 +6,7 @@
 #include "types.hpp"
 
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -29,5 +30,13 @@ struct Snapshot {
 };
 
 Snapshot take_snapshot(const Reader& proc);
+
+// Only the fd-table half of a snapshot: socket inode → the first pid holding it, and
+// network namespace inode → a pid inside it. Fills pids and hidden_processes of `stats`.
+struct InodeOwners {
+    std::unordered_map<std::uint64_t, std::int32_t> socket_owner;
+    std::unordered_map<std::uint64_t, std::int32_t> netns_member;
+};
+InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats);
 
 }  // namespace sockowner::procfs

@@ -1,0 +1,258 @@
+#include "ebpf_loader.hpp"
+
+#include "log.hpp"
+#include "sockowner.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <filesystem>
+
+namespace sockowner::ebpf {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// What libbpf printed during a load, to explain a refusal in one line: the program
+// that failed and the verifier's last word on it.
+std::string g_load_failed, g_verifier_last;
+
+int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
+    if (level == LIBBPF_DEBUG) return 0;
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(nullptr, 0, fmt, copy);
+    va_end(copy);
+    std::string text(std::size_t(n > 0 ? n : 0) + 1, '\0');
+    vsnprintf(text.data(), text.size(), fmt, ap);
+    text.resize(std::size_t(n > 0 ? n : 0));
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.empty()) continue;
+        SO_DEBUG("libbpf: %s", line.c_str());
+        if (line.find("load failed") != std::string::npos) g_load_failed = line.substr(line.find("prog "));
+        else if (line.find("PROG LOAD LOG") == std::string::npos && line.find("processed ") != 0 &&
+                 line.rfind("libbpf: ", 0) != 0 && line[0] != ';')
+            g_verifier_last = line;
+    }
+    return n;
+}
+
+std::string tracefs_root() {
+    for (const char* p : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
+        if (access((std::string(p) + "/events").c_str(), F_OK) == 0) return p;
+    return "";
+}
+
+bool tracepoint_exists(const std::string& tracefs, const char* category, const char* name) {
+    return !tracefs.empty() &&
+           access((tracefs + "/events/" + category + "/" + name).c_str(), F_OK) == 0;
+}
+
+bool btf_has_enum_value(const btf* b, const char* enum_name, const char* value) {
+    if (!b) return false;
+    int id = btf__find_by_name_kind(b, enum_name, BTF_KIND_ENUM);
+    if (id < 0) return false;
+    const btf_type* t = btf__type_by_id(b, id);
+    const struct btf_enum* e = ::btf_enum(t);
+    for (int i = 0; i < btf_vlen(t); ++i)
+        if (!std::strcmp(btf__name_by_offset(b, e[i].name_off), value)) return true;
+    return false;
+}
+
+bool btf_has_struct(const btf* b, const char* name) {
+    return b && btf__find_by_name_kind(b, name, BTF_KIND_STRUCT) >= 0;
+}
+
+std::string errtext(int err) { return std::strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+std::string pin_root(const std::string& pin_dir) { return pin_dir + "/v" + std::to_string(SO_ABI_VERSION); }
+
+std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::string& cgroup2,
+                                         std::string& why_not) {
+    libbpf_set_print(libbpf_log);
+    std::unique_ptr<Programs> p(new Programs());
+    p->pin_root_ = pin_root(pin_dir);
+    std::error_code ec;
+    fs::create_directories(p->pin_root_, ec);
+    if (ec) {
+        why_not = "cannot create pin directory " + p->pin_root_ + ": " + ec.message();
+        return nullptr;
+    }
+
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = p->pin_root_.c_str());
+    p->skel_ = sockowner_bpf__open_opts(&opts);
+    if (!p->skel_) {
+        why_not = "cannot open BPF object: " + errtext(errno);
+        return nullptr;
+    }
+
+    // Switch off what this kernel cannot take, rather than failing the whole load.
+    btf* vmlinux = btf__load_vmlinux_btf();
+    std::string tracefs = tracefs_root();
+    auto optional = [&](bpf_program* prog, bool available, const char* what) {
+        if (available) return;
+        bpf_program__set_autoload(prog, false);
+        p->notes_.push_back(what);
+    };
+    auto* s = p->skel_;
+    optional(s->progs.so_sock_release, btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_INET_SOCK_RELEASE"),
+             "no cgroup/sock_release: UDP and ICMP sockets close at the next resync");
+    bool recvmsg = btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_UDP4_RECVMSG");
+    optional(s->progs.so_recvmsg4, recvmsg, "no cgroup/recvmsg4: receive-only UDP keeps its creator as owner");
+    optional(s->progs.so_recvmsg6, recvmsg, "no cgroup/recvmsg6: receive-only UDP keeps its creator as owner");
+    bool accept_tp = tracepoint_exists(tracefs, "syscalls", "sys_exit_accept4");
+    optional(s->progs.so_exit_accept, accept_tp && tracepoint_exists(tracefs, "syscalls", "sys_exit_accept"),
+             "no syscall tracepoints: accepted sockets keep the listener's owner");
+    optional(s->progs.so_exit_accept4, accept_tp, "no sys_exit_accept4 tracepoint");
+    optional(s->progs.so_set_state, tracepoint_exists(tracefs, "sock", "inet_sock_set_state"),
+             "no inet_sock_set_state tracepoint: TCP closes at the next resync");
+    optional(s->progs.so_exec, tracepoint_exists(tracefs, "sched", "sched_process_exec"),
+             "no sched_process_exec tracepoint: exe and cmdline of short-lived processes unknown");
+    optional(s->progs.so_exit, tracepoint_exists(tracefs, "sched", "sched_process_exit"),
+             "no sched_process_exit tracepoint: process exit times from procfs");
+    p->iterators_ = btf_has_struct(vmlinux, "bpf_iter__tcp") && btf_has_struct(vmlinux, "bpf_iter__udp");
+    optional(s->progs.so_iter_tcp, p->iterators_, "no BPF socket iterators: start-up snapshot from procfs");
+    optional(s->progs.so_iter_udp, p->iterators_, "no iter/udp");
+    btf__free(vmlinux);
+
+    g_load_failed.clear();
+    g_verifier_last.clear();
+    if (int err = sockowner_bpf__load(p->skel_)) {
+        why_not = "BPF load refused: " + (g_load_failed.empty() ? errtext(err) : g_load_failed);
+        if (!g_verifier_last.empty()) why_not += " (verifier: " + g_verifier_last + ")";
+        return nullptr;
+    }
+    if (!p->attach_all(cgroup2, why_not)) return nullptr;
+    return p;
+}
+
+bool Programs::attach_all(const std::string& cgroup2, std::string& why_not) {
+    int cg = open(cgroup2.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cg < 0) {
+        why_not = "cannot open cgroup v2 root " + cgroup2 + ": " + errtext(errno);
+        return false;
+    }
+    bpf_program* prog;
+    bool ok = true;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        if (!bpf_program__autoload(prog)) continue;
+        const char* sec = bpf_program__section_name(prog);
+        if (!std::strncmp(sec, "iter/", 5)) continue;  // attached for each snapshot
+        // bpffs refuses names with dots.
+        std::string pin = pin_root_ + "/link_" + bpf_program__name(prog);
+        if (access(pin.c_str(), F_OK) == 0) {
+            ++reused_;  // still attached from an earlier run
+            continue;
+        }
+        bool is_cgroup = !std::strncmp(sec, "cgroup", 6) || !std::strcmp(sec, "sockops");
+        bpf_link* link = is_cgroup ? bpf_program__attach_cgroup(prog, cg) : bpf_program__attach(prog);
+        if (!link) {
+            why_not = std::string("attach of ") + sec + " refused: " + errtext(errno);
+            ok = false;
+            break;
+        }
+        links_.push_back(link);
+        ++created_;
+        if (int err = bpf_link__pin(link, pin.c_str()))
+            notes_.push_back(std::string(sec) + " not pinned (" + errtext(err) + "): detached when the collector stops");
+    }
+    close(cg);
+    return ok;
+}
+
+Programs::~Programs() {
+    for (auto* l : links_) bpf_link__destroy(l);  // pinned links stay attached
+    sockowner_bpf__destroy(skel_);
+}
+
+int Programs::events_fd() const { return bpf_map__fd(skel_->maps.so_events); }
+
+std::optional<std::string> Programs::iterate(bool tcp, std::string& error) const {
+    bpf_program* prog = tcp ? skel_->progs.so_iter_tcp : skel_->progs.so_iter_udp;
+    bpf_link* link = bpf_program__attach_iter(prog, nullptr);
+    if (!link) {
+        error = std::string("attach of ") + bpf_program__section_name(prog) + ": " + errtext(errno);
+        return std::nullopt;
+    }
+    int fd = bpf_iter_create(bpf_link__fd(link));
+    if (fd < 0) {
+        error = "bpf_iter_create: " + errtext(errno);
+        bpf_link__destroy(link);
+        return std::nullopt;
+    }
+    std::string out;
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) continue;  // the kernel restarts the pass
+        if (n < 0) {
+            error = "reading the socket iterator: " + errtext(errno);
+            close(fd);
+            bpf_link__destroy(link);
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        out.append(buf, std::size_t(n));
+    }
+    close(fd);
+    bpf_link__destroy(link);
+    return out;
+}
+
+std::array<std::uint64_t, SO_CNT_MAX> Programs::counters() const {
+    std::array<std::uint64_t, SO_CNT_MAX> sum{};
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) return sum;
+    std::vector<std::uint64_t> values(static_cast<std::size_t>(cpus));
+    int fd = bpf_map__fd(skel_->maps.so_counters);
+    for (__u32 k = 0; k < SO_CNT_MAX; ++k) {
+        if (bpf_map_lookup_elem(fd, &k, values.data())) continue;
+        for (auto v : values) sum[k] += v;
+    }
+    return sum;
+}
+
+int remove_pins(const std::string& pin_dir, std::string& error) {
+    std::error_code ec;
+    if (!fs::exists(pin_dir, ec)) return 0;
+    int removed = 0;
+    std::vector<fs::path> dirs;
+    for (auto it = fs::recursive_directory_iterator(pin_dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (it->is_directory(ec)) {
+            dirs.push_back(it->path());
+        } else if (unlink(it->path().c_str()) == 0) {
+            ++removed;
+        } else {
+            error = it->path().string() + ": " + errtext(errno);
+            return -1;
+        }
+    }
+    if (ec) {
+        error = pin_dir + ": " + ec.message();
+        return -1;
+    }
+    for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) rmdir(d->c_str());
+    if (rmdir(pin_dir.c_str()) != 0 && errno != ENOENT) {
+        error = pin_dir + ": " + errtext(errno);
+        return -1;
+    }
+    return removed;
+}
+
+}  // namespace sockowner::ebpf

@@ -1,0 +1,59 @@
+// Loading the kernel programs: open the skeleton, switch off what this kernel lacks,
+// reuse pinned maps and links of an earlier run, attach and pin the rest.
+#pragma once
+
+#include "sockowner_abi.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sockowner_bpf;
+struct bpf_link;
+
+namespace sockowner::ebpf {
+
+class Programs {
+public:
+    // Null on failure, with the reason in `why_not` ("BPF load refused: ...",
+    // "attach of cgroup/connect4 refused: ..."). `notes` lists degradations.
+    static std::unique_ptr<Programs> load(const std::string& pin_dir, const std::string& cgroup2,
+                                          std::string& why_not);
+    ~Programs();
+    Programs(const Programs&) = delete;
+    Programs& operator=(const Programs&) = delete;
+
+    int events_fd() const;
+    const std::vector<std::string>& notes() const { return notes_; }
+    int reused_links() const { return reused_; }
+    int new_links() const { return created_; }
+    bool has_iterators() const { return iterators_; }
+
+    // One full pass of iter/tcp (tcp = true) or iter/udp: so_iter_record bytes.
+    std::optional<std::string> iterate(bool tcp, std::string& error) const;
+    // enum so_counter values summed over CPUs.
+    std::array<std::uint64_t, SO_CNT_MAX> counters() const;
+
+private:
+    Programs() = default;
+    bool attach_all(const std::string& cgroup2, std::string& why_not);
+
+    sockowner_bpf* skel_ = nullptr;
+    std::string pin_root_;
+    std::vector<bpf_link*> links_;
+    std::vector<std::string> notes_;
+    int reused_ = 0, created_ = 0;
+    bool iterators_ = false;
+};
+
+// The directory of pins for this ABI version under the pin directory.
+std::string pin_root(const std::string& pin_dir);
+
+// Unpins every map and link under pin_dir (detaching programs nobody else holds).
+// Returns how many objects were removed, or -1 with `error` set.
+int remove_pins(const std::string& pin_dir, std::string& error);
+
+}  // namespace sockowner::ebpf

@@ -1,0 +1,306 @@
+// The eBPF source: ring-buffer events and iterator snapshots → the ownership table.
+#include "ebpf_source.hpp"
+
+#include "ebpf_events.hpp"
+#include "ebpf_loader.hpp"
+#include "ebpf_prereqs.hpp"
+#include "log.hpp"
+#include "procfs_parse.hpp"
+#include "procfs_snapshot.hpp"
+#include "timeutil.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <unordered_map>
+
+namespace sockowner {
+
+namespace {
+
+using namespace ebpf;
+
+constexpr TimeNs kOffsetResample = 10 * kNsPerSec;
+constexpr TimeNs kResyncInterval = 60 * kNsPerSec;
+constexpr TimeNs kTick = kNsPerSec;
+// Idents of sockets known only from procfs (no iterator): inode with the top bit set,
+// never equal to a kernel address.
+constexpr std::uint64_t kProcfsIdent = 1ull << 63;
+
+struct ExecInfo {
+    std::string exe, cmdline;
+};
+
+class EbpfSource final : public EventSource {
+public:
+    EbpfSource(const EbpfContext& ctx, std::unique_ptr<Programs> progs)
+        : table_(ctx.table), cache_(ctx.cache), proc_(ctx.proc), progs_(std::move(progs)),
+          offset_(boot_to_wall_offset()) {}
+    ~EbpfSource() override { ring_buffer__free(rb_); }
+
+    bool init(std::string& why_not) {
+        rb_ = ring_buffer__new(progs_->events_fd(), &EbpfSource::on_sample, this, nullptr);
+        if (!rb_) {
+            why_not = "cannot map the BPF ring buffer";
+            return false;
+        }
+        last_lost_ = progs_->counters()[SO_CNT_LOST];
+        return true;
+    }
+
+    int wait_fd() const override { return ring_buffer__epoll_fd(rb_); }
+    void on_readable() override { ring_buffer__consume(rb_); }
+    TimeNs next_tick() const override { return next_tick_; }
+
+    void tick(TimeNs now) override {
+        next_tick_ = now + kTick;
+        if (now >= next_offset_) {
+            offset_ = boot_to_wall_offset();
+            cache_.set_boot_offset(offset_);
+            next_offset_ = now + kOffsetResample;
+        }
+        auto counters = progs_->counters();
+        bool lost = counters[SO_CNT_LOST] > last_lost_;
+        if (lost) {
+            SO_WARN("%llu events lost (ring buffer full): resynchronising",
+                    (unsigned long long)(counters[SO_CNT_LOST] - last_lost_));
+            last_lost_ = counters[SO_CNT_LOST];
+        }
+        if (lost || now >= next_resync_) resync(now);
+    }
+
+    // Brings the table in line with the kernel's sockets: adds those no event told us
+    // about (older than the programs, or whose events were lost), closes those gone.
+    void resync(TimeNs now) {
+        ring_buffer__consume(rb_);  // events before the snapshot first
+        ++resyncs_;
+        next_resync_ = now + kResyncInterval;
+        if (progs_->has_iterators() && resync_from_iterators(now)) return;
+        resync_from_procfs(now);
+    }
+
+    void drain() { ring_buffer__consume(rb_); }
+
+    void report(JournalWriter& w) const override {
+        auto k = progs_->counters();
+        w.set_counter("ebpf.kernel_events", std::int64_t(k[SO_CNT_EVENTS]));
+        w.set_counter("ebpf.lost", std::int64_t(k[SO_CNT_LOST]));
+        w.set_counter("ebpf.no_storage", std::int64_t(k[SO_CNT_NO_STORAGE]));
+        w.set_counter("ebpf.events", std::int64_t(events_));
+        w.set_counter("ebpf.undecodable", std::int64_t(undecodable_));
+        w.set_counter("ebpf.socket_events", std::int64_t(socket_events_));
+        w.set_counter("ebpf.accepts", std::int64_t(accepts_));
+        w.set_counter("ebpf.closes", std::int64_t(closes_));
+        w.set_counter("ebpf.execs", std::int64_t(execs_seen_));
+        w.set_counter("ebpf.exits", std::int64_t(exits_));
+        w.set_counter("ebpf.resyncs", std::int64_t(resyncs_));
+        w.set_counter("ebpf.links_reused", progs_->reused_links());
+        w.set_counter("ebpf.links_created", progs_->new_links());
+        w.set_counter("iterator.sockets", std::int64_t(iterator_sockets_));
+        w.set_counter("cache.hits", std::int64_t(resolved_hits_ + cache_.stats().hits));
+        w.set_counter("cache.misses", std::int64_t(resolved_misses_));
+        w.set_counter("process.details_from_exec", std::int64_t(from_exec_));
+        w.set_counter("process.details_from_procfs", std::int64_t(from_procfs_));
+        w.set_counter("process.details_missing", std::int64_t(details_missing_));
+    }
+
+private:
+    static int on_sample(void* self, void* data, std::size_t size) {
+        static_cast<EbpfSource*>(self)->handle(data, size);
+        return 0;
+    }
+
+    TimeNs wall(std::uint64_t boot_ns) const { return TimeNs(boot_ns) + offset_; }
+
+    void handle(const void* data, std::size_t size) {
+        ++events_;
+        auto ev = decode_event(data, size);
+        if (!ev) {
+            ++undecodable_;
+            return;
+        }
+        if (auto* s = std::get_if<SocketEvent>(&*ev)) on_socket(*s);
+        else if (auto* c = std::get_if<CloseEvent>(&*ev)) on_close(*c);
+        else if (auto* x = std::get_if<ExecEvent>(&*ev)) on_exec(*x);
+        else if (auto* e = std::get_if<ExitEvent>(&*ev)) on_exit(*e);
+    }
+
+    SocketRecord record(const KTuple& t, std::uint64_t netns, std::uint64_t cookie, const char* source,
+                        TimeNs opened) const {
+        return SocketRecord{t.proto, t.family, t.local, t.remote, netns, cookie, source, opened, std::nullopt};
+    }
+
+    void on_socket(const SocketEvent& e) {
+        ++socket_events_;
+        const SocketRecord* known = table_.socket(e.sk);
+        bool same = known && known->proto == e.tuple.proto && known->local == e.tuple.local &&
+                    known->remote == e.tuple.remote;
+        if (e.accept) {
+            ++accepts_;
+            // The interval opened with the listener's owner (inherited) becomes the
+            // acceptor's from its start: the worker, not the listener, owns it.
+            if (same) {
+                table_.reassign(e.sk, resolve(e.owner));
+                return;
+            }
+        } else if (e.inherited && same) {
+            return;  // accept() has already named the owner
+        }
+        table_.observe(e.sk, record(e.tuple, e.netns, e.cookie, "ebpf", wall(e.ts)), resolve(e.owner));
+    }
+
+    void on_close(const CloseEvent& e) {
+        ++closes_;
+        table_.close(e.sk, wall(e.ts));
+    }
+
+    void on_exec(const ExecEvent& e) {
+        ++execs_seen_;
+        ProcessKey key{e.owner.tgid, ns_to_ticks(e.owner.start_ns)};
+        execs_[key] = ExecInfo{e.path, cache_.with_cmdline() ? e.cmdline : std::string()};
+        resolved_.erase(key);  // a new image: later sockets get its name
+    }
+
+    void on_exit(const ExitEvent& e) {
+        ++exits_;
+        ProcessKey key{e.tgid, ns_to_ticks(e.start_ns)};
+        table_.process_exited(key, wall(e.ts));
+        resolved_.erase(key);
+        execs_.erase(key);
+    }
+
+    // The full process details for an owner the kernel named: its name, ids and start
+    // from the event itself (so a process that exited within a millisecond still has
+    // them), exe and command line from its exec event, else from /proc while it lives.
+    const ProcessInfo& resolve(const KOwner& o) {
+        ProcessKey key{o.tgid, ns_to_ticks(o.start_ns)};
+        if (auto it = resolved_.find(key); it != resolved_.end()) {
+            ++resolved_hits_;
+            return it->second;
+        }
+        ++resolved_misses_;
+        ProcessInfo p;
+        p.pid = o.tgid;
+        p.start_ticks = key.start_ticks;
+        p.start_time = wall(o.start_ns);
+        p.ppid = o.ppid;
+        p.uid = o.uid;
+        p.gid = o.gid;
+        p.comm = o.comm;
+        p.user = cache_.user_name(o.uid);
+        if (auto x = execs_.find(key); x != execs_.end()) {
+            p.exe = x->second.exe;
+            p.cmdline = x->second.cmdline;
+            ++from_exec_;
+        }
+        if (auto live = cache_.get(key)) {
+            if (p.exe.empty()) {
+                p.exe = live->exe;
+                p.cmdline = live->cmdline;
+                ++from_procfs_;
+            }
+            p.cgroup = live->cgroup;
+            p.container = live->container;
+        } else if (p.exe.empty()) {
+            ++details_missing_;
+        }
+        return resolved_[key] = std::move(p);
+    }
+
+    bool resync_from_iterators(TimeNs now) {
+        std::vector<IterRecord> records;
+        for (bool tcp : {true, false}) {
+            std::string error;
+            auto bytes = progs_->iterate(tcp, error);
+            if (!bytes) {
+                SO_WARN("socket iterator failed (%s): snapshot from procfs", error.c_str());
+                return false;
+            }
+            auto r = decode_iter_records(*bytes);
+            records.insert(records.end(), r.begin(), r.end());
+        }
+        iterator_sockets_ = records.size();
+        // Sockets without recorded owner (older than the programs) are joined to a
+        // process through /proc/PID/fd.
+        std::optional<procfs::InodeOwners> inode_owners;
+        std::unordered_set<std::uint64_t> seen;
+        for (const IterRecord& r : records) {
+            seen.insert(r.sk);
+            if (table_.contains(r.sk)) continue;  // events keep known sockets current
+            std::optional<ProcessInfo> owner;
+            if (r.owner) {
+                owner = resolve(*r.owner);
+            } else if (r.inode) {
+                if (!inode_owners) {
+                    procfs::Snapshot stats;
+                    inode_owners = procfs::scan_fd_tables(proc_, stats);
+                }
+                auto it = inode_owners->socket_owner.find(r.inode);
+                if (it != inode_owners->socket_owner.end()) owner = cache_.get(it->second);
+            }
+            if (!owner) continue;
+            table_.observe(r.sk, record(r.tuple, r.netns, r.cookie, "iterator", std::min(now, owner->start_time)),
+                           *owner);
+        }
+        // What the iterators cover (TCP, UDP) and they did not list has gone. Sockets
+        // that events opened during the pass are not in it: leave those alone.
+        std::size_t closed = table_.close_missing(seen, now, [now](std::uint64_t ident, const SocketRecord& s) {
+            return !(ident & kProcfsIdent) && (s.proto == Proto::tcp || s.proto == Proto::udp) && s.opened < now;
+        });
+        SO_DEBUG("resync: %zu sockets from iterators, %zu intervals closed", records.size(), closed);
+        return true;
+    }
+
+    void resync_from_procfs(TimeNs now) {
+        procfs::Snapshot snap = procfs::take_snapshot(proc_);
+        std::unordered_set<std::uint64_t> seen;
+        for (const auto& o : snap.sockets) {
+            std::uint64_t ident = o.inode | kProcfsIdent;
+            seen.insert(ident);
+            if (table_.contains(ident)) continue;
+            auto owner = cache_.get(o.pid);
+            if (!owner) continue;
+            table_.observe(ident,
+                           SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
+                                        std::min(now, owner->start_time), std::nullopt},
+                           *owner);
+        }
+        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return ident & kProcfsIdent; });
+    }
+
+    OwnershipTable& table_;
+    ProcessCache& cache_;
+    const procfs::Reader& proc_;
+    std::unique_ptr<Programs> progs_;
+    ring_buffer* rb_ = nullptr;
+    TimeNs offset_;
+    TimeNs next_tick_ = 0, next_offset_ = 0, next_resync_ = 0;
+    std::uint64_t last_lost_ = 0;
+    std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;
+    std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;
+    std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
+                  exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0;
+    std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, details_missing_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<EventSource> start_ebpf(const EbpfContext& ctx, std::string& why_not) {
+    HostPaths paths;
+    why_not = prepare_host(ctx.pin_dir, paths);
+    if (!why_not.empty()) return nullptr;
+    auto progs = Programs::load(ctx.pin_dir, paths.cgroup2, why_not);
+    if (!progs) return nullptr;
+    for (const auto& note : progs->notes()) SO_WARN("%s", note.c_str());
+    if (progs->reused_links())
+        SO_INFO("reusing %d pinned programs under %s; attached %d", progs->reused_links(), ctx.pin_dir.c_str(),
+                progs->new_links());
+    auto src = std::make_unique<EbpfSource>(ctx, std::move(progs));
+    if (!src->init(why_not)) return nullptr;
+    src->drain();  // what happened while no collector ran, in order
+    src->resync(wall_now());
+    return src;
+}
+
+int remove_pins(const std::string& pin_dir, std::string& error) { return ebpf::remove_pins(pin_dir, error); }
+
+}  // namespace sockowner
