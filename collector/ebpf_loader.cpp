@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,6 +91,12 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
     fs::create_directories(p->pin_root_, ec);
     if (ec) {
         why_not = "cannot create pin directory " + p->pin_root_ + ": " + ec.message();
+        return nullptr;
+    }
+    // One collector per set of pinned programs: two would split the ring buffer.
+    p->lock_fd_ = open(p->pin_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (p->lock_fd_ < 0 || flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        why_not = "the pinned programs under " + pin_dir + " are in use by another sockowner collector";
         return nullptr;
     }
 
@@ -177,6 +184,7 @@ bool Programs::attach_all(const std::string& cgroup2, std::string& why_not) {
 Programs::~Programs() {
     for (auto* l : links_) bpf_link__destroy(l);  // pinned links stay attached
     sockowner_bpf__destroy(skel_);
+    if (lock_fd_ >= 0) close(lock_fd_);
 }
 
 int Programs::events_fd() const { return bpf_map__fd(skel_->maps.so_events); }

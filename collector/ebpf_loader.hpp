@@ -46,6 +46,7 @@ private:
     std::vector<bpf_link*> links_;
     std::vector<std::string> notes_;
     int reused_ = 0, created_ = 0;
+    int lock_fd_ = -1;
     bool iterators_ = false;
 };
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# 2000 TCP connections, each open well under a millisecond, each from a child process
+# that exits right after: all 2000 are in the journal with the child's pid.
+. "$TESTS_DIR/lib.sh"
+
+J=$WORK/j.db
+start_ebpf_collector "$J"
+python3 "$TESTS_DIR/ebpf/storm.py" 2000 "$WORK/storm.txt" || fail "storm failed"
+[ "$(wc -l <"$WORK/storm.txt")" -eq 2000 ] || fail "storm made $(wc -l <"$WORK/storm.txt") connections"
+sleep 0.5
+stop_collector
+"$SOCKOWNER" export --journal "$J" >"$WORK/export.jsonl"
+read -r found total < <(python3 "$TESTS_DIR/ebpf/check_storm.py" "$WORK/storm.txt" "$WORK/export.jsonl")
+echo "attributed $found of $total"
+[ "$found" -eq 2000 ] || fail "only $found of $total storm connections attributed to their process"
+"$SOCKOWNER" stats --journal "$J" --json >"$WORK/stats.json"
+python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][-1]["counters"]
+assert r["ebpf.lost"] == 0, r
+print("events", r["ebpf.events"], "lost", r["ebpf.lost"])' "$WORK/stats.json" || fail "events were lost"
+pass
