@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Short-connection storm: what share of N sub-millisecond TCP connections (each from a
+# child process that exits right after) each method attributes to the right pid, and
+# how much longer the storm takes while each collector runs. Baseline: the same storm
+# with no collector, in the same run. Needs root.
+#
+# usage: sudo bench/attribution_storm.sh [BUILD_DIR=build] [N=2000] [RUNS=5]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../build}; n=${2:-2000}; runs=${3:-5}
+S=$build/collector/sockowner
+storm=$here/../tests/ebpf/storm.py
+check=$here/../tests/ebpf/check_storm.py
+[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 1; }
+work=$(mktemp -d); pin=/sys/fs/bpf/sockowner-bench-$$
+trap '"$S" cleanup --pin-dir "$pin" >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+# run_storm: runs the storm, prints its duration in seconds.
+run_storm() { local t0; t0=$(now); python3 "$storm" "$n" "$work/storm.txt"; python3 -c "print($(now) - $t0)"; }
+
+collector_run() {  # collector_run MODE → "attributed seconds"
+  rm -f "$work"/j.db*
+  "$S" collect --mode "$1" --journal "$work/j.db" --pin-dir "$pin" >"$work/c.log" 2>&1 &
+  local c=$!
+  until grep -q 'mode:' "$work/c.log"; do sleep 0.05; done
+  local secs; secs=$(run_storm)
+  sleep 1  # one more poll, the last flush
+  kill -TERM $c; wait $c
+  "$S" export --journal "$work/j.db" >"$work/export.jsonl"
+  echo "$(python3 "$check" "$work/storm.txt" "$work/export.jsonl" | cut -d' ' -f1) $secs"
+}
+
+ss_run() {  # what `ss -tnp` polled every 100 ms sees
+  : >"$work/ss.txt"
+  ( while :; do ss -tnpH >>"$work/ss.txt" 2>/dev/null; sleep 0.1; done ) &
+  local poller=$!
+  local secs; secs=$(run_storm)
+  kill $poller; wait $poller 2>/dev/null || true
+  local found
+  found=$(python3 - "$work/storm.txt" "$work/ss.txt" <<'PY'
+import re, sys
+truth = {}
+for line in open(sys.argv[1]):
+    pid, cport, sport = map(int, line.split())
+    truth[(cport, sport)] = pid
+seen = set()
+for line in open(sys.argv[2]):
+    f = line.split()
+    if len(f) < 6:
+        continue
+    try:
+        cport, sport = int(f[3].rsplit(":", 1)[1]), int(f[4].rsplit(":", 1)[1])
+    except ValueError:
+        continue
+    for pid in re.findall(r"pid=(\d+)", line):
+        if truth.get((cport, sport)) == int(pid):
+            seen.add((cport, sport))
+print(len(seen))
+PY
+)
+  echo "$found $secs"
+}
+
+declare -A att secs
+for r in $(seq "$runs"); do
+  secs[none]+="$(run_storm) "
+  read -r a s < <(collector_run ebpf); att[ebpf]+="$a "; secs[ebpf]+="$s "
+  read -r a s < <(collector_run procfs); att[procfs]+="$a "; secs[procfs]+="$s "
+  read -r a s < <(ss_run); att[ss]+="$a "; secs[ss]+="$s "
+done
+
+median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+base=$(median ${secs[none]})
+echo "storm: $n connections, $runs runs, medians; kernel $(uname -r)"
+printf '%-28s %12s %14s %10s\n' method attributed storm-seconds vs-none
+printf '%-28s %12s %14.3f %10s\n' "no collector (baseline)" - "$base" 1.00
+for m in ebpf procfs ss; do
+  a=$(median ${att[$m]}); s=$(median ${secs[$m]})
+  label=$m; [ $m = procfs ] && label="procfs (500 ms polling)"; [ $m = ss ] && label="ss -tnp every 100 ms"
+  printf '%-28s %11.1f%% %14.3f %10.2f\n' "$label" "$(python3 -c "print(100*$a/$n)")" "$s" "$(python3 -c "print($s/$base)")"
+done
