@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include <cstring>
+#include <fstream>
 #include <string>
 
 namespace sockowner::schema {
@@ -56,7 +58,6 @@ CREATE TABLE sockets (
   seq         INTEGER NOT NULL
 );
 CREATE INDEX sockets_by_port   ON sockets (proto, local_port, opened);
-CREATE INDEX sockets_by_opened ON sockets (opened);
 CREATE INDEX sockets_by_seq    ON sockets (seq);
 CREATE INDEX sockets_by_process ON sockets (process_id);
 CREATE INDEX processes_by_seq  ON processes (seq);
@@ -78,10 +79,20 @@ CREATE TABLE counters (
 ) WITHOUT ROWID;
 )sql";
 
+// A file that starts like an SQLite database but cannot be read is damaged, not foreign.
+bool has_sqlite_header(const std::string& path) {
+    char magic[16] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, sizeof magic);
+    return in && std::memcmp(magic, "SQLite format 3", sizeof magic) == 0;
+}
+
 std::int64_t read_pragma(Db& db, const char* name) {
     try {
         return db.pragma_int(name);
     } catch (const JournalError&) {
+        if (has_sqlite_header(db.path()))
+            throw JournalError(db.path() + ": damaged sockowner journal (" + sqlite3_errmsg(db.get()) + ")");
         throw JournalError(db.path() + ": not a sockowner journal (not an SQLite database)");
     }
 }

@@ -152,14 +152,23 @@ void JournalWriter::close_stale_intervals() {
     tx.commit();
 }
 
-void JournalWriter::begin_run(std::string_view mode, std::string_view reason) {
+void JournalWriter::begin_run(std::string_view mode, std::string_view reason) { begin_run(mode, reason, wall_now()); }
+
+void JournalWriter::begin_run(std::string_view mode, std::string_view reason, TimeNs started) {
     Stmt st = db_->prepare(
         "INSERT INTO runs (host_id, pid, version, mode, reason, started) VALUES (?,?,?,?,?,?) RETURNING id");
     st.bind(1, host_id_).bind(2, std::int64_t(getpid())).bind(3, SOCKOWNER_VERSION).bind(4, mode).bind(5, reason);
-    st.bind(6, wall_now());
+    st.bind(6, started);
     if (!st.step()) throw JournalError(path() + ": cannot record collector run");
     run_id_ = st.i64(0);
     st.reset();
+}
+
+void JournalWriter::end_run(TimeNs stopped) {
+    flush();
+    if (!run_id_) return;
+    db_->prepare("UPDATE runs SET stopped = ? WHERE id = ?").bind(1, stopped).bind(2, run_id_).run();
+    run_id_ = 0;
 }
 
 void JournalWriter::update_run(std::string_view mode, std::string_view reason) {
@@ -272,6 +281,19 @@ void JournalWriter::flush() {
     if (ops_.empty() && !counters_dirty_) return;
     std::vector<Op> ops;
     ops.swap(ops_);
+    // A socket opened and closed within one batch (most short connections) is written
+    // as one closed interval: one insert instead of an insert and an update.
+    std::unordered_map<SocketId, OpOpen*> opened_here;
+    for (auto& op : ops) {
+        if (auto* o = std::get_if<OpOpen>(&op)) {
+            opened_here[o->id] = o;
+        } else if (auto* c = std::get_if<OpClose>(&op)) {
+            if (auto it = opened_here.find(c->id); it != opened_here.end() && !it->second->s.closed) {
+                it->second->s.closed = c->when;
+                c->id = 0;  // nothing left to do
+            }
+        }
+    }
     Transaction tx(*db_);
     for (auto& op : ops) {
         if (auto* o = std::get_if<OpOpen>(&op)) {
@@ -285,6 +307,7 @@ void JournalWriter::flush() {
             st.bind_opt(14, s.closed).bind(15, next_seq_++);
             st.run();
         } else if (auto* c = std::get_if<OpClose>(&op)) {
+            if (c->id == 0) continue;
             close_socket_.bind(1, c->when).bind(2, next_seq_++).bind(3, c->id).run();
         } else if (auto* w = std::get_if<OpOwner>(&op)) {
             set_owner_.bind(1, process_row(w->owner)).bind(2, next_seq_++).bind(3, w->id).run();
