@@ -9,7 +9,7 @@ namespace sockowner {
 
 std::string default_journal_path() {
     if (const char* env = std::getenv("SOCKOWNER_JOURNAL"); env && *env) return env;
-    if (geteuid() == 0) return "/var/lib/sockowner/journal.db";
+    if (geteuid() == 0) return system_journal_path();
     if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/sockowner/journal.db";
     const char* home = std::getenv("HOME");
     std::string h = home && *home ? home : "";
@@ -17,5 +17,7 @@ std::string default_journal_path() {
         if (passwd* pw = getpwuid(geteuid())) h = pw->pw_dir;
     return h + "/.local/state/sockowner/journal.db";
 }
+
+std::string system_journal_path() { return "/var/lib/sockowner/journal.db"; }
 
 }  // namespace sockowner

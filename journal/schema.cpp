@@ -1,7 +1,5 @@
 #include "schema.hpp"
 
-#include <cstring>
-#include <fstream>
 #include <string>
 
 namespace sockowner::schema {
@@ -79,21 +77,21 @@ CREATE TABLE counters (
 ) WITHOUT ROWID;
 )sql";
 
-// A file that starts like an SQLite database but cannot be read is damaged, not foreign.
-bool has_sqlite_header(const std::string& path) {
-    char magic[16] = {};
-    std::ifstream in(path, std::ios::binary);
-    in.read(magic, sizeof magic);
-    return in && std::memcmp(magic, "SQLite format 3", sizeof magic) == 0;
-}
-
+// Says why SQLite could not read the file: damaged, not SQLite, or not readable here.
 std::int64_t read_pragma(Db& db, const char* name) {
     try {
         return db.pragma_int(name);
     } catch (const JournalError&) {
-        if (has_sqlite_header(db.path()))
-            throw JournalError(db.path() + ": damaged sockowner journal (" + sqlite3_errmsg(db.get()) + ")");
-        throw JournalError(db.path() + ": not a sockowner journal (not an SQLite database)");
+        std::string why = sqlite3_errmsg(db.get());
+        switch (sqlite3_errcode(db.get()) & 0xff) {
+            case SQLITE_NOTADB: throw JournalError(db.path() + ": not a sockowner journal (not an SQLite database)");
+            case SQLITE_CORRUPT: throw JournalError(db.path() + ": damaged sockowner journal (" + why + ")");
+            case SQLITE_READONLY:
+                // A reader of a WAL database needs its -shm file, or a directory it may create it in.
+                throw JournalError(db.path() + ": cannot read journal: its -shm file is missing and cannot be created (" +
+                                   why + ")");
+            default: throw JournalError(db.path() + ": cannot read journal (" + why + ")");
+        }
     }
 }
 

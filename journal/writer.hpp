@@ -43,6 +43,10 @@ public:
 
     // Records this collector run and how it collects ("ebpf" or "procfs", and why).
     void begin_run(std::string_view mode, std::string_view reason);
+    // The same for a run whose times are known rather than now (journals written after
+    // the fact: test fixtures, imports). end_run records the stop; close() then leaves it.
+    void begin_run(std::string_view mode, std::string_view reason, TimeNs started);
+    void end_run(TimeNs stopped);
     void update_run(std::string_view mode, std::string_view reason);
 
     // Intervals of this host and boot still open from an earlier run.
