@@ -132,13 +132,14 @@ static __always_inline __u32 current_netns(void)
 	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
-static __always_inline void emit_socket(__u32 type, __u32 flags, __u64 sk, __u64 cookie, __u32 netns,
-					 const struct so_tuple *t, const struct so_owner *o)
+/* Returns false when the ring buffer was full (counted as lost). */
+static __always_inline bool emit_socket(__u32 type, __u32 flags, __u64 sk, __u64 cookie, __u32 netns,
+					const struct so_tuple *t, const struct so_owner *o)
 {
 	struct so_socket_event *e = bpf_ringbuf_reserve(&so_events, sizeof(*e), 0);
 	if (!e) {
 		count(SO_CNT_LOST);
-		return;
+		return false;
 	}
 	e->type = type;
 	e->flags = flags | (t->rport ? SO_F_CONNECTED : 0);
@@ -151,9 +152,11 @@ static __always_inline void emit_socket(__u32 type, __u32 flags, __u64 sk, __u64
 	e->owner = *o;
 	bpf_ringbuf_submit(e, 0);
 	count(SO_CNT_EVENTS);
+	return true;
 }
 
-/* Reports the socket unless this tuple and owner were reported already. */
+/* Reports the socket unless this tuple and owner were reported already; a report the
+ * full ring buffer dropped is tried again with the next packet. */
 static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, __u64 cookie, const int read)
 {
 	struct so_tuple t;
@@ -163,8 +166,9 @@ static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, 
 	__u64 h = tuple_hash(&t, &st->owner);
 	if (h == st->emitted)
 		return;
-	st->emitted = h;
-	emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, (__u64)sk, cookie, st->netns, &t, &st->owner);
+	if (emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, (__u64)sk, cookie, st->netns, &t,
+			&st->owner))
+		st->emitted = h;
 }
 
 /* A process acts on the socket (bind, connect, send, receive): it becomes the owner if
