@@ -1,0 +1,86 @@
+#include "attribution.hpp"
+
+#include <ctime>
+
+namespace sockowner::plugin {
+
+TimeNs SystemWaiter::wall_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return TimeNs(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void SystemWaiter::sleep(TimeNs duration) {
+    if (duration <= 0) return;
+    timespec ts{time_t(duration / 1'000'000'000), long(duration % 1'000'000'000)};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+Attributor::Attributor(JournalFollower& journal, AttributionOptions opt)
+    : journal_(journal), opt_(opt), flows_(opt.conversation_idle), waited_(opt.conversation_idle) {}
+
+void Attributor::new_file() {
+    flows_.clear();
+    waited_.clear();
+}
+
+std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) const {
+    if (p.rule != SidePlan::Rule::lookup) return std::nullopt;
+    auto m = journal_.index().find(p.query, opt_.match);
+    if (!m) return std::nullopt;
+    How how = m->kind == MatchKind::exact ? How::exact : m->kind == MatchKind::local ? How::local : How::wildcard;
+    return SideOwner{how, m->socket->id, m->socket->process_id};
+}
+
+SideOwner Attributor::decide(const SidePlan& p, const std::optional<SideOwner>& found) {
+    const OwnerQuery& q = p.query;
+    switch (p.rule) {
+        case SidePlan::Rule::none: return {};
+        case SidePlan::Rule::kernel:
+            return journal_.coverage().watched(q.local.addr, q.at) ? SideOwner{How::kernel, 0, 0} : SideOwner{};
+        case SidePlan::Rule::lookup: break;
+    }
+    if (found) {
+        flows_.remember(q.proto, q.local, q.remote, *found, q.at);
+        return *found;
+    }
+    // No socket sent this RST although the collector was watching: the kernel did.
+    if (p.kernel_if_unowned && journal_.coverage().watched(q.local.addr, q.at)) return {How::kernel, 0, 0};
+    if (!p.opens_flow)
+        if (auto o = flows_.recall(q.proto, q.local, q.remote, q.at)) return *o;
+    return {};
+}
+
+FrameOwners Attributor::attribute(const PacketPlan& plan) {
+    return {decide(plan.src, from_journal(plan.src)), decide(plan.dst, from_journal(plan.dst))};
+}
+
+bool Attributor::worth_waiting(const SidePlan& p) {
+    // Only sockets the collector will record: on a host it watches, right now.
+    const OwnerQuery& q = p.query;
+    if (p.rule != SidePlan::Rule::lookup || !journal_.coverage().watched(q.local.addr, q.at)) return false;
+    if (waited_.recall(q.proto, q.local, q.remote, q.at)) return false;
+    waited_.remember(q.proto, q.local, q.remote, {}, q.at);
+    return true;
+}
+
+FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
+    auto src = from_journal(plan.src), dst = from_journal(plan.dst);
+    bool wait_src = !src && worth_waiting(plan.src);
+    bool wait_dst = !dst && worth_waiting(plan.dst);
+    if (wait_src || wait_dst) {
+        ++waits_;
+        TimeNs deadline = (wait_src ? plan.src : plan.dst).query.at + opt_.live_wait;
+        for (TimeNs now = waiter.wall_now(); now < deadline; now = waiter.wall_now()) {
+            waiter.sleep(std::min(opt_.live_requery, deadline - now));
+            journal_.refresh(opt_.live_requery);
+            if (wait_src && !src) src = from_journal(plan.src);
+            if (wait_dst && !dst) dst = from_journal(plan.dst);
+            if ((!wait_src || src) && (!wait_dst || dst)) break;
+        }
+    }
+    return {decide(plan.src, src), decide(plan.dst, dst)};
+}
+
+}  // namespace sockowner::plugin

@@ -1,0 +1,101 @@
+#include "journal_follower.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace sockowner::plugin {
+
+TimeNs monotonic_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return TimeNs(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+JournalFollower::JournalFollower(std::string path, Clock clock) : path_(std::move(path)), clock_(std::move(clock)) {}
+
+const ProcessRow* JournalFollower::process(std::int64_t id) const {
+    auto it = processes_.find(id);
+    return it == processes_.end() ? nullptr : &it->second;
+}
+
+std::string_view JournalFollower::socket_source(std::int64_t socket_id) const {
+    if (socket_id <= 0 || std::size_t(socket_id) >= source_by_socket_.size()) return {};
+    std::uint8_t i = source_by_socket_[std::size_t(socket_id)];
+    return i < sources_.size() ? std::string_view(sources_[i]) : std::string_view();
+}
+
+void JournalFollower::forget() {
+    reader_.reset();
+    index_.clear();
+    coverage_ = HostCoverage();
+    processes_.clear();
+    source_by_socket_.clear();
+    sources_.clear();
+    socket_seq_ = process_seq_ = 0;
+}
+
+void JournalFollower::open() {
+    last_open_attempt_ = clock_();
+    open_attempted_ = true;
+    try {
+        auto reader = std::make_unique<JournalReader>(path_);
+        struct stat st{};
+        if (::stat(path_.c_str(), &st) != 0) throw JournalError(path_ + ": cannot open journal: " + std::strerror(errno));
+        forget();
+        reader_ = std::move(reader);
+        dev_ = st.st_dev;
+        ino_ = st.st_ino;
+        error_.clear();
+    } catch (const std::exception& e) {
+        error_ = e.what();
+    }
+}
+
+void JournalFollower::read_changes() {
+    ++reads_;
+    bool first = socket_seq_ == 0 && process_seq_ == 0;
+    TimeNs start = clock_();
+    process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) { processes_[p.id] = p; });
+    socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
+        index_.upsert(r);
+        coverage_.add_address(r.host_id, r.s.local.addr);
+        if (r.id <= 0) return;
+        auto id = std::size_t(r.id);
+        if (id >= source_by_socket_.size()) source_by_socket_.resize(id + 1 + id / 2, 0xff);
+        auto it = std::find(sources_.begin(), sources_.end(), r.s.source);
+        if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), r.s.source);
+        source_by_socket_[id] = it == sources_.end() ? 0xff : std::uint8_t(it - sources_.begin());
+    });
+    coverage_.set_runs(reader_->runs());
+    if (first) load_time_ = clock_() - start;
+}
+
+void JournalFollower::refresh(TimeNs min_interval) {
+    TimeNs now = clock_();
+    if (looked_ && now - last_look_ < min_interval) return;
+    looked_ = true;
+    last_look_ = now;
+    if (reader_) {
+        // The collector may have been pointed at a new file under the same name.
+        struct stat st{};
+        if (::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_) reader_.reset();
+    }
+    if (!reader_) {
+        if (open_attempted_ && now - last_open_attempt_ < kReopenInterval) return;
+        open();
+        if (!reader_) return;
+    }
+    try {
+        read_changes();
+        error_.clear();
+    } catch (const std::exception& e) {
+        error_ = path_ + ": " + e.what();  // query errors do not name the file
+        reader_.reset();  // reopened (and checked again) on a later refresh
+    }
+}
+
+}  // namespace sockowner::plugin

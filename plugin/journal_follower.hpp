@@ -1,0 +1,74 @@
+// The plugin's view of one journal: the ownership index, the processes, the collector
+// runs. Follows a journal that is still being written: each refresh reads only the rows
+// changed since the last one (the `seq` column), and no more often than asked.
+#pragma once
+
+#include "host_coverage.hpp"
+#include "owner_index.hpp"
+#include "reader.hpp"
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sockowner::plugin {
+
+// Monotonic nanoseconds; tests substitute their own clock.
+using Clock = std::function<TimeNs()>;
+TimeNs monotonic_now();
+
+class JournalFollower {
+public:
+    // After a failed open, try again at most this often (the collector may create it later).
+    static constexpr TimeNs kReopenInterval = 1'000'000'000;
+
+    explicit JournalFollower(std::string path, Clock clock = monotonic_now);
+
+    // Opens the journal when needed and reads the rows changed since the last look,
+    // unless that look was less than `min_interval` ago. A journal replaced by another
+    // file is read again from the start. Never throws: failures land in error().
+    void refresh(TimeNs min_interval);
+
+    // True once the journal was read; its rows stay usable after a later failure.
+    bool usable() const { return reader_ != nullptr || index_.size() > 0; }
+    // Why the journal cannot be read (one line naming the file), or empty.
+    const std::string& error() const { return error_; }
+    const std::string& path() const { return path_; }
+
+    const OwnerIndex& index() const { return index_; }
+    const HostCoverage& coverage() const { return coverage_; }
+    const ProcessRow* process(std::int64_t id) const;
+    // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
+    std::string_view socket_source(std::int64_t socket_id) const;
+
+    std::int64_t reads() const { return reads_; }  // journal queries made, for tests and benchmarks
+    TimeNs load_time() const { return load_time_; }  // how long the first full read took
+
+private:
+    void open();
+    void read_changes();
+    void forget();
+
+    std::string path_;
+    Clock clock_;
+    std::unique_ptr<JournalReader> reader_;
+    dev_t dev_ = 0;
+    ino_t ino_ = 0;
+    std::string error_;
+    TimeNs last_look_ = 0, last_open_attempt_ = 0;
+    bool looked_ = false, open_attempted_ = false;
+    std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0;
+    TimeNs load_time_ = 0;
+
+    OwnerIndex index_;
+    HostCoverage coverage_;
+    std::unordered_map<std::int64_t, ProcessRow> processes_;
+    std::vector<std::uint8_t> source_by_socket_;  // socket id → index in sources_
+    std::vector<std::string> sources_;
+};
+
+}  // namespace sockowner::plugin

@@ -1,0 +1,17 @@
+#include "side_owner.hpp"
+
+namespace sockowner::plugin {
+
+std::string_view how_name(How h) {
+    switch (h) {
+        case How::unknown: return "unknown";
+        case How::exact: return "exact";
+        case How::local: return "local";
+        case How::wildcard: return "wildcard";
+        case How::conversation: return "conversation";
+        case How::kernel: return "kernel";
+    }
+    return "?";
+}
+
+}  // namespace sockowner::plugin

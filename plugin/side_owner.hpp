@@ -1,0 +1,33 @@
+// Who is behind one end of a packet: the plugin's answer for its source and destination.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace sockowner::plugin {
+
+enum class How : std::uint8_t {
+    unknown,       // no socket known, or no collector watched that host at that time
+    exact,         // the socket with the packet's local and remote endpoints
+    local,         // an unconnected socket on the local endpoint (listener, UDP)
+    wildcard,      // a socket bound to the any-address on that port
+    conversation,  // the flow's earlier packets had this owner (a FIN after close)
+    kernel,        // the kernel itself (RST to a closed port, ICMP errors, echo replies)
+};
+std::string_view how_name(How h);
+
+struct SideOwner {
+    How how = How::unknown;
+    std::int64_t socket_id = 0, process_id = 0;  // when a socket's process
+
+    bool known() const { return how != How::unknown; }
+    bool is_kernel() const { return how == How::kernel; }
+    bool is_process() const { return known() && !is_kernel(); }
+    friend bool operator==(const SideOwner&, const SideOwner&) = default;
+};
+
+struct FrameOwners {
+    SideOwner src, dst;
+};
+
+}  // namespace sockowner::plugin

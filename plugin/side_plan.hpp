@@ -1,0 +1,34 @@
+// The rules that turn a packet into one question per side: which socket to look up,
+// or whether the side is the kernel itself. No journal needed: just the packet.
+#pragma once
+
+#include "owner_index.hpp"
+#include "packet_headers.hpp"
+
+namespace sockowner::plugin {
+
+struct SidePlan {
+    enum class Rule : std::uint8_t {
+        none,    // nothing to attribute (ICMP other than echo and errors)
+        lookup,  // the socket whose local end is query.local and remote end query.remote
+        kernel,  // the kernel of the host with address query.local.addr sent or took it
+    };
+    Rule rule = Rule::none;
+    OwnerQuery query{Proto::tcp, {}, {}, 0};
+    bool kernel_if_unowned = false;  // a TCP RST no socket sent: the kernel's answer to a closed port
+    bool opens_flow = false;         // a TCP SYN: earlier packets on the tuple say nothing about it
+};
+
+struct PacketPlan {
+    SidePlan src, dst;
+};
+
+// TCP/UDP: each side's socket is looked up with its own endpoint as local.
+// ICMP echo: the request's sender and the reply's receiver own a ping socket whose
+//   port is the echo identifier (remote port 0); the other side is the kernel's
+//   echo responder.
+// ICMP error: sent by the kernel; it is for the socket that sent the quoted packet,
+//   so the destination side is looked up with the quoted header's tuple.
+PacketPlan plan_sides(const PacketTuple& t, TimeNs at);
+
+}  // namespace sockowner::plugin

@@ -1,0 +1,61 @@
+// A flow keeps its owner after the socket's interval, until it has been idle too long.
+#include "conversation_cache.hpp"
+#include "test_helpers.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::plugin;
+using namespace sockowner::test;
+
+namespace {
+
+const SideOwner kCurl{How::exact, 7, 42};
+
+void recalls_by_direction_and_protocol(void**) {
+    ConversationCache c(120 * kSec);
+    c.remember(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kCurl, kT0);
+    auto o = c.recall(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kT0 + 5 * kSec);
+    assert_true(o.has_value());
+    assert_int_equal(o->process_id, 42);
+    assert_int_equal(o->socket_id, 7);
+    assert_int_equal(int(o->how), int(How::conversation));
+    // The other end of the flow is another socket.
+    assert_false(c.recall(Proto::tcp, ep("127.0.0.1:8000"), ep("127.0.0.1:40000"), kT0).has_value());
+    assert_false(c.recall(Proto::udp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kT0).has_value());
+    assert_false(c.recall(Proto::tcp, ep("[::1]:40000"), ep("[::1]:8000"), kT0).has_value());
+    assert_int_equal(c.size(), 1);
+}
+
+void idle_flows_are_over(void**) {
+    ConversationCache c(10 * kSec);
+    c.remember(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kCurl, kT0);
+    assert_false(c.recall(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kT0 + 11 * kSec).has_value());
+    // Each packet keeps the flow alive.
+    assert_true(c.recall(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kT0 + 9 * kSec).has_value());
+    assert_true(c.recall(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kT0 + 18 * kSec).has_value());
+    // A packet slightly out of order is still the flow's.
+    assert_true(c.recall(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kT0 + 17 * kSec).has_value());
+    c.clear();
+    assert_false(c.recall(Proto::udp, ep("10.0.0.1:53000"), ep("192.0.2.53:53"), kT0 + 18 * kSec).has_value());
+}
+
+void later_owner_replaces_earlier(void**) {
+    ConversationCache c(120 * kSec);
+    c.remember(Proto::tcp, ep("10.0.0.1:40001"), ep("192.0.2.10:80"), kCurl, kT0);
+    c.remember(Proto::tcp, ep("10.0.0.1:40001"), ep("192.0.2.10:80"), {How::exact, 8, 43}, kT0 + 20 * kSec);
+    auto o = c.recall(Proto::tcp, ep("10.0.0.1:40001"), ep("192.0.2.10:80"), kT0 + 21 * kSec);
+    assert_true(o.has_value());
+    assert_int_equal(o->process_id, 43);
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(recalls_by_direction_and_protocol),
+        cmocka_unit_test(idle_flows_are_over),
+        cmocka_unit_test(later_owner_replaces_earlier),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
