@@ -1,0 +1,379 @@
+// The "proc" postdissector: for every TCP, UDP and ICMP packet over IP, the processes
+// that sent and received it, from the sockowner journal.
+//
+// First pass: the frame's tuple (packet_headers), the per-side rules (side_plan) and
+// the journal (attribution) give both owners, stored with the frame. Later passes
+// (the GUI re-dissects constantly) only display what was stored.
+#define WS_LOG_DOMAIN "proc"
+
+#include <wireshark.h>
+
+#include <epan/column-utils.h>
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/proto_data.h>
+#include <epan/tap.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "attribution.hpp"
+#include "journal_follower.hpp"
+#include "live_capture.hpp"
+#include "packet-proc.hpp"
+#include "packet_headers.hpp"
+#include "paths.hpp"
+#include "side_plan.hpp"
+
+using namespace sockowner;
+using namespace sockowner::plugin;
+
+namespace {
+
+constexpr TimeNs kNsPerMs = 1'000'000;
+// How often the journal is re-read for rows written since (live captures, files
+// read while the collector runs).
+constexpr TimeNs kRequeryInterval = 100 * kNsPerMs;
+
+int proto_proc = -1;
+int proc_tap = -1;
+
+// One set of fields per side.
+struct SideFields {
+    int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, source = -1,
+        match = -1;
+};
+SideFields hf_proc_src, hf_proc_dst;
+int hf_proc_pid = -1;   // either side, hidden (like ip.addr)
+int hf_proc_name = -1;  // either side, hidden
+
+int ett_proc = -1;
+int ett_proc_side = -1;
+
+expert_field ei_proc_journal_unavailable = EI_INIT;
+
+// Preferences.
+const char* pref_journal = "";
+guint pref_time_slack_ms = 1000;
+gboolean pref_info_column = TRUE;
+
+// The plugin's state: the journal stays loaded across capture files while its path
+// does not change; flows, waits and the live-capture check are per file.
+struct ProcState {
+    std::string path;
+    std::unique_ptr<JournalFollower> journal;
+    std::unique_ptr<Attributor> attributor;
+    int live = -1;  // -1: not checked yet for this file
+    std::string reported;  // the last journal error printed on the console
+    bool load_reported = false;
+};
+ProcState state;
+
+struct FrameRecord {
+    FrameOwners owners;
+    bool journal_unusable = false;
+};
+
+std::string journal_path_pref() {
+    if (pref_journal && *pref_journal) return pref_journal;
+    return default_journal_path();
+}
+
+// $SOCKOWNER_JOURNAL, else the user's own journal when it exists, else the one a
+// collector running as root writes.
+std::string default_journal_pref() {
+    std::string own = default_journal_path();
+    if (std::getenv("SOCKOWNER_JOURNAL") || access(own.c_str(), F_OK) == 0) return own;
+    std::string system = system_journal_path();
+    return access(system.c_str(), F_OK) == 0 ? system : own;
+}
+
+AttributionOptions attribution_options() {
+    AttributionOptions opt;
+    opt.match.slack = opt.match.grace = TimeNs(pref_time_slack_ms) * kNsPerMs;
+    return opt;
+}
+
+void apply_prefs() {
+    std::string path = journal_path_pref();
+    if (!state.journal || path != state.path) {
+        state.attributor.reset();
+        state.journal = std::make_unique<JournalFollower>(path);
+        state.path = path;
+        state.reported.clear();
+        state.load_reported = false;
+    }
+    if (!state.attributor)
+        state.attributor = std::make_unique<Attributor>(*state.journal, attribution_options());
+    else
+        state.attributor->set_options(attribution_options());
+}
+
+// Prints the journal's problem once (until it changes or goes away), and how long
+// the first read took (--log-level info).
+void report_journal() {
+    if (!state.load_reported && state.journal->reads() > 0) {
+        state.load_reported = true;
+        ws_info("%s: %zu sockets read in %.1f ms", state.path.c_str(), state.journal->index().size(),
+                double(state.journal->load_time()) / 1e6);
+    }
+    const std::string& error = state.journal->error();
+    if (error == state.reported) return;
+    state.reported = error;
+    if (error.empty()) return;
+    if (state.journal->usable())
+        ws_warning("%s; showing the rows read before", error.c_str());
+    else
+        ws_warning("%s; no process fields (proc.*) for this capture", error.c_str());
+}
+
+IpAddr to_ip(const address& a) {
+    if (a.type == AT_IPv4) {
+        std::uint32_t v;
+        std::memcpy(&v, a.data, 4);
+        return IpAddr::v4(v);
+    }
+    return IpAddr::v6(static_cast<const std::uint8_t*>(a.data));
+}
+
+TimeNs packet_time(const packet_info* pinfo) {
+    return TimeNs(pinfo->abs_ts.secs) * 1'000'000'000 + pinfo->abs_ts.nsecs;
+}
+
+FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
+    guint len = tvb_captured_length(tvb);
+    const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
+    try {
+        PinfoTuple p{to_ip(pinfo->src), to_ip(pinfo->dst), std::nullopt, std::uint16_t(pinfo->srcport),
+                     std::uint16_t(pinfo->destport)};
+        if (pinfo->ptype == PT_TCP) p.ported = Proto::tcp;
+        if (pinfo->ptype == PT_UDP) p.ported = Proto::udp;
+        auto tuple = packet_tuple({bytes, len}, p);
+        if (!tuple) return nullptr;
+
+        FrameRecord r;
+        state.journal->refresh(kRequeryInterval);
+        report_journal();
+        if (!state.journal->usable()) {
+            r.journal_unusable = true;
+        } else {
+            PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
+            if (state.live < 0) {
+                state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
+                ws_debug("%s: following the journal for a %s", state.path.c_str(),
+                         state.live ? "live capture" : "capture file");
+            }
+            if (state.live) {
+                SystemWaiter waiter;
+                r.owners = state.attributor->attribute_live(plan, waiter);
+            } else {
+                r.owners = state.attributor->attribute(plan);
+            }
+        }
+        return new (wmem_alloc(wmem_file_scope(), sizeof(FrameRecord))) FrameRecord(r);
+    } catch (const std::exception& e) {
+        // Out of memory, most likely: leave this frame without process fields.
+        ws_warning("frame %u: %s", pinfo->num, e.what());
+        return nullptr;
+    }
+}
+
+// The label of one side: "curl", "[kernel]", or nullptr when unknown.
+const char* side_name(const SideOwner& o, const ProcessRow*& p) {
+    p = nullptr;
+    if (o.is_kernel()) return kKernelName;
+    if (!o.is_process()) return nullptr;
+    p = state.journal->process(o.process_id);
+    return p ? p->p.comm.c_str() : nullptr;
+}
+
+void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s) {
+    if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
+}
+
+void add_side(proto_tree* tree, tvbuff_t* tvb, const SideFields& hf, const char* label, const SideOwner& o) {
+    if (!o.known()) return;
+    const ProcessRow* p = nullptr;
+    const char* name = side_name(o, p);
+    proto_tree* st;
+    if (p)
+        st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr, "%s process: %s (%d)", label,
+                                           name, p->p.pid);
+    else
+        st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr, "%s process: %s", label,
+                                           name ? name : "unknown");
+    if (p) {
+        proto_tree_add_uint(st, hf.pid, tvb, 0, 0, guint32(p->p.pid));
+        proto_item_set_hidden(proto_tree_add_uint(st, hf_proc_pid, tvb, 0, 0, guint32(p->p.pid)));
+    }
+    if (name) {
+        proto_tree_add_string(st, hf.name, tvb, 0, 0, name);
+        proto_item_set_hidden(proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, name));
+    }
+    if (p) {
+        add_string_if(st, hf.cmdline, tvb, p->p.cmdline);
+        add_string_if(st, hf.exe, tvb, p->p.exe);
+        proto_tree_add_uint(st, hf.ppid, tvb, 0, 0, guint32(p->p.ppid));
+        proto_tree_add_uint(st, hf.uid, tvb, 0, 0, p->p.uid);
+        add_string_if(st, hf.user, tvb, p->p.user);
+        add_string_if(st, hf.container, tvb, p->p.container);
+    }
+    std::string_view source = o.is_kernel() ? std::string_view("kernel") : state.journal->socket_source(o.socket_id);
+    if (!source.empty()) proto_tree_add_string(st, hf.source, tvb, 0, 0, std::string(source).c_str());
+    proto_tree_add_string(st, hf.match, tvb, 0, 0, std::string(how_name(o.how)).c_str());
+}
+
+// "curl 4242", "kernel", "?"
+const char* info_label(wmem_allocator_t* pool, const SideOwner& o) {
+    const ProcessRow* p = nullptr;
+    const char* name = side_name(o, p);
+    if (o.is_kernel()) return "kernel";
+    if (!name) return "?";
+    return p ? wmem_strdup_printf(pool, "%s %d", name, p->p.pid) : name;
+}
+
+// "curl (4242)", "[kernel]", nullptr
+const char* tap_label(wmem_allocator_t* pool, const SideOwner& o) {
+    const ProcessRow* p = nullptr;
+    const char* name = side_name(o, p);
+    if (!name) return nullptr;
+    return p ? wmem_strdup_printf(pool, "%s (%d)", name, p->p.pid) : name;
+}
+
+int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
+    if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return 0;
+    auto* rec = static_cast<FrameRecord*>(p_get_proto_data(wmem_file_scope(), pinfo, proto_proc, 0));
+    if (!rec) {
+        if (PINFO_FD_VISITED(pinfo)) return 0;  // the first pass found nothing to attribute
+        rec = first_pass(tvb, pinfo);
+        if (!rec) return 0;
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_proc, 0, rec);
+    }
+
+    proto_item* ti = proto_tree_add_item(tree, proto_proc, tvb, 0, 0, ENC_NA);
+    if (rec->journal_unusable) {
+        const std::string& error = state.journal->error();
+        expert_add_info_format(pinfo, ti, &ei_proc_journal_unavailable, "Process journal unavailable: %s",
+                               error.empty() ? state.journal->path().c_str() : error.c_str());
+        return tvb_captured_length(tvb);
+    }
+    const FrameOwners& o = rec->owners;
+    if (tree) {
+        proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
+        add_side(pt, tvb, hf_proc_src, "Source", o.src);
+        add_side(pt, tvb, hf_proc_dst, "Destination", o.dst);
+    }
+    if (pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known()))
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s \u2192 %s]", info_label(pinfo->pool, o.src),
+                        info_label(pinfo->pool, o.dst));
+    if (have_tap_listener(proc_tap)) {
+        auto* t = wmem_new(pinfo->pool, proc_tap_info);
+        t->src = tap_label(pinfo->pool, o.src);
+        t->dst = tap_label(pinfo->pool, o.dst);
+        t->bytes = pinfo->fd->pkt_len;
+        tap_queue_packet(proc_tap, pinfo, t);
+    }
+    return tvb_captured_length(tvb);
+}
+
+// A new capture file (and a re-dissection): flows and waits start over; the journal
+// follows the preferences, which the apply callback only reports when not default.
+void proc_init() {
+    apply_prefs();
+    state.attributor->new_file();
+    state.live = -1;
+}
+
+void proc_cleanup() {
+    if (!state.attributor) return;
+    ws_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
+             (long long)state.journal->reads(), (long long)state.attributor->waits());
+    state.attributor->new_file();
+}
+
+// "Source PID", proc.src.pid ...: the strings live as long as the registration.
+struct SideNames {
+    const char* title;   // "Source"
+    const char* abbrev;  // "src"
+};
+
+hf_register_info side_field(int* id, SideNames side, const char* what, const char* abbrev_tail, ftenum type,
+                            const char* blurb) {
+    hf_register_info hf = {id, {g_strdup_printf("%s %s", side.title, what),
+                                g_strdup_printf("proc.%s.%s", side.abbrev, abbrev_tail), type,
+                                type == FT_STRING ? BASE_NONE : BASE_DEC, nullptr, 0x0, blurb, HFILL}};
+    return hf;
+}
+
+void register_side_fields(GArray* out, SideFields& f, SideNames side) {
+    hf_register_info hf[] = {
+        side_field(&f.pid, side, "PID", "pid", FT_UINT32, "Process ID of the socket's owner"),
+        side_field(&f.name, side, "process", "name", FT_STRING, "Process name (comm), or [kernel]"),
+        side_field(&f.cmdline, side, "command line", "cmdline", FT_STRING, nullptr),
+        side_field(&f.exe, side, "executable", "exe", FT_STRING, nullptr),
+        side_field(&f.ppid, side, "parent PID", "ppid", FT_UINT32, nullptr),
+        side_field(&f.uid, side, "UID", "uid", FT_UINT32, nullptr),
+        side_field(&f.user, side, "user", "user", FT_STRING, nullptr),
+        side_field(&f.container, side, "container", "container", FT_STRING, "Container ID (docker, podman, k8s)"),
+        side_field(&f.source, side, "owner recorded by", "source", FT_STRING,
+                   "How the collector learnt the owner: ebpf, iterator, procfs; or kernel"),
+        side_field(&f.match, side, "match", "match", FT_STRING,
+                   "How the journal matched: exact, local, wildcard, conversation, kernel"),
+    };
+    g_array_append_vals(out, hf, G_N_ELEMENTS(hf));
+}
+
+}  // namespace
+
+void proto_register_proc(void) {
+    // Field names are built at run time; Wireshark keeps pointers into this array, which
+    // is never freed or grown after registration.
+    GArray* hf = g_array_new(FALSE, FALSE, sizeof(hf_register_info));
+    register_side_fields(hf, hf_proc_src, {"Source", "src"});
+    register_side_fields(hf, hf_proc_dst, {"Destination", "dst"});
+    static hf_register_info either[] = {
+        {&hf_proc_pid, {"PID", "proc.pid", FT_UINT32, BASE_DEC, nullptr, 0x0, "Source or destination PID", HFILL}},
+        {&hf_proc_name,
+         {"Process", "proc.name", FT_STRING, BASE_NONE, nullptr, 0x0, "Source or destination process name", HFILL}},
+    };
+    g_array_append_vals(hf, either, G_N_ELEMENTS(either));
+
+    static gint* ett[] = {&ett_proc, &ett_proc_side};
+    static ei_register_info ei[] = {
+        {&ei_proc_journal_unavailable,
+         {"proc.journal_unavailable", PI_UNDECODED, PI_WARN, "Process journal unavailable", EXPFILL}},
+    };
+
+    proto_proc = proto_register_protocol("Process (sockowner)", "PROC", "proc");
+    proto_register_field_array(proto_proc, reinterpret_cast<hf_register_info*>(hf->data), int(hf->len));
+    proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+    expert_register_field_array(expert_register_protocol(proto_proc), ei, G_N_ELEMENTS(ei));
+
+    module_t* module = prefs_register_protocol(proto_proc, apply_prefs);
+    pref_journal = g_strdup(default_journal_pref().c_str());
+    prefs_register_filename_preference(
+        module, "journal", "Journal file",
+        "The sockowner journal (SQLite) that says which process owned each socket. "
+        "Default: $SOCKOWNER_JOURNAL, else the collector's default path.",
+        &pref_journal, FALSE);
+    prefs_register_uint_preference(module, "time_slack", "Time slack (ms)",
+                                   "How far before a socket was seen opened, or after it was closed, a packet "
+                                   "may still belong to it",
+                                   10, &pref_time_slack_ms);
+    prefs_register_bool_preference(module, "info_column", "Show processes in the Info column",
+                                   "Append [source → destination] process names to the Info column",
+                                   &pref_info_column);
+
+    register_postdissector(create_dissector_handle(dissect_proc, proto_proc));
+    register_init_routine(proc_init);
+    register_cleanup_routine(proc_cleanup);
+
+    proc_tap = register_tap("proc");
+    register_proc_stats_tree();
+}

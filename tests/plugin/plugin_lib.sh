@@ -1,0 +1,53 @@
+# Helpers for the plugin's shell tests; source after lib.sh.
+#
+# tshark runs with the built plugin without touching the system: as root it drops to
+# uid/gid 65534 (Wireshark ignores personal plugins when run as root), with a home in
+# $WORK whose personal plugin folder holds a copy of the build; otherwise as the
+# current user with that home. Files it reads must be readable by that user.
+
+need_cmd tshark
+[ -n "${SOCKOWNER_PLUGIN:-}" ] && [ -f "$SOCKOWNER_PLUGIN" ] ||
+  fail "SOCKOWNER_PLUGIN is not set: configure with -DSOCKOWNER_PLUGIN=ON"
+
+PLUGIN_HOME=$WORK/home       # personal plugin folder holds sockowner.so
+BARE_HOME=$WORK/home-bare    # without it: tshark as it is without the plugin
+WS_ABI=$(basename "$(pkg-config --variable=plugindir wireshark)")  # "4.0"
+GLOBAL_PLUGIN=$(pkg-config --variable=plugindir wireshark)/epan/sockowner.so
+mkdir -p "$PLUGIN_HOME/.local/lib/wireshark/plugins/$WS_ABI/epan" "$BARE_HOME"
+# Loaded twice, the plugin would register its fields twice: use an installed copy only
+# when it is this build.
+if [ -e "$GLOBAL_PLUGIN" ]; then
+  cmp -s "$GLOBAL_PLUGIN" "$SOCKOWNER_PLUGIN" ||
+    fail "$GLOBAL_PLUGIN is not this build and would shadow it: remove it or run cmake --install"
+  NO_PLUGIN_POSSIBLE=0
+else
+  cp "$SOCKOWNER_PLUGIN" "$PLUGIN_HOME/.local/lib/wireshark/plugins/$WS_ABI/epan/"
+  NO_PLUGIN_POSSIBLE=1
+fi
+chmod -R a+rX "$WORK"
+
+# as_tshark_user HOME COMMAND...: runs COMMAND as tshark's user with HOME. TSHARK_CAPS
+# (e.g. "+net_raw,+net_admin") passes capabilities on for live capture.
+as_tshark_user() {
+  local home=$1; shift
+  if [ "$(id -u)" -eq 0 ]; then
+    (cd "$WORK" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+      ${TSHARK_CAPS:+--inh-caps=$TSHARK_CAPS --ambient-caps=$TSHARK_CAPS} \
+      env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$home" "$@")
+  else
+    (cd "$WORK" && env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$home" "$@")
+  fi
+}
+
+tshark_plugin() { as_tshark_user "$PLUGIN_HOME" tshark "$@"; }
+tshark_bare() {
+  [ "$NO_PLUGIN_POSSIBLE" -eq 1 ] || skip "the plugin is installed globally: no run without it possible"
+  as_tshark_user "$BARE_HOME" tshark "$@"
+}
+
+# make_fixture DIR: the fixture capture and journal, readable by tshark's user.
+make_fixture() {
+  python3 "$PLUGIN_TESTS_DIR/make_fixture_pcap.py" "$1/fixture.pcap" || fail "make_fixture_pcap.py failed"
+  "$PLUGIN_JOURNAL_GEN" fixture "$1/fixture.db" || fail "plugin_journal_gen failed"
+  chmod a+r "$1"/fixture.*
+}
