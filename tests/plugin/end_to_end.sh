@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End to end: the collector records while dumpcap captures loopback traffic (a
+# rate-limited curl download from python's http.server, stopped after 2 s, a UDP exchange between two python3
+# processes, a connection refused by the kernel); tshark -r with the plugin then names
+# the right process on each side of every packet.
+. "$TESTS_DIR/lib.sh"
+. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
+need_root "procfs mode must see every process's fd table; dumpcap needs CAP_NET_RAW"
+need_cmd curl
+need_cmd dumpcap
+need_cmd ss
+
+J=$WORK/j.db
+start_collector "$J" --mode procfs --poll-interval 100
+chmod a+r "$J" "$J-wal" "$J-shm" || fail "journal files missing"  # tshark runs as another user
+
+port=$(free_port)
+uport=$(free_port)
+closed=$(free_port)
+dumpcap -i lo -s 256 -f "tcp port $port or udp port $uport or tcp port $closed" -w "$WORK/cap.pcapng" \
+  >"$WORK/dumpcap.log" 2>&1 &
+DUMPCAP=$!
+CLEANUP_PIDS+=("$DUMPCAP")
+wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+
+# Much larger than what curl 7.88 takes in its first, unthrottled burst.
+mkdir -p "$WORK/www" && truncate -s 64M "$WORK/www/blob"
+(cd "$WORK/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+PY=$!
+CLEANUP_PIDS+=("$PY")
+wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
+
+# UDP: a server answering each datagram, a client sending one every 100 ms for 1.5 s.
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(6)
+try:
+    while True:
+        data, peer = s.recvfrom(2048)
+        s.sendto(b"re:" + data, peer)
+except socket.timeout:
+    pass' "$uport" &
+UDP_SERVER=$!
+CLEANUP_PIDS+=("$UDP_SERVER")
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(2)
+time.sleep(0.3)
+for i in range(15):
+    s.sendto(b"ping %d" % i, ("127.0.0.1", int(sys.argv[1])))
+    s.recvfrom(2048)
+    time.sleep(0.1)' "$uport" &
+UDP_CLIENT=$!
+CLEANUP_PIDS+=("$UDP_CLIENT")
+
+curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$port/blob" &
+CURL=$!
+CLEANUP_PIDS+=("$CURL")
+cport=""
+find_cport() { cport=$(ss -Htnp "( dport = :$port )" | grep "pid=$CURL," | awk '{print $4}' | sed 's/.*://'); [ -n "$cport" ]; }
+wait_until 10 find_cport || fail "curl's connection not found: $(ss -Htnp "( dport = :$port )")"
+
+# The kernel refuses a connection to a closed port.
+curl -s "http://127.0.0.1:$closed/" >/dev/null 2>&1
+
+sleep 2
+kill -TERM "$CURL"
+wait "$CURL"
+wait "$UDP_CLIENT" || fail "the UDP client failed"
+sleep 0.3  # the collector sees the sockets closed
+kill -TERM "$DUMPCAP"
+wait "$DUMPCAP"
+stop_collector
+chmod a+r "$WORK/cap.pcapng" "$J"*
+
+R=(-r cap.pcapng -o "proc.journal:$J")
+cd "$WORK" || fail "no $WORK"
+
+# Acceptance: curl's packets, each with the process on both ends.
+tshark_plugin "${R[@]}" -Y 'proc.name == "curl"' -T fields -e frame.number -e proc.src.name -e proc.dst.name \
+  >curl.txt 2>err.txt || fail "tshark: $(cat err.txt)"
+[ "$(wc -l <curl.txt)" -ge 20 ] || fail "only $(wc -l <curl.txt) packets of curl: $(cat curl.txt)"
+bad=$(awk -F'\t' '!(($2 == "curl" && $3 == "python3") || ($2 == "python3" && $3 == "curl"))' curl.txt)
+[ -z "$bad" ] || fail "curl's packets without both owners: $bad"
+
+# Every packet of the download, in both directions, with the right pids.
+tshark_plugin "${R[@]}" -Y "tcp.port == $cport" -T fields -e frame.number -e tcp.srcport \
+  -e proc.src.pid -e proc.dst.pid >download.txt 2>/dev/null || fail "tshark (download) failed"
+[ "$(wc -l <download.txt)" -ge 20 ] || fail "download has only $(wc -l <download.txt) packets"
+bad=$(awk -F'\t' -v c="$cport" -v curl="$CURL" -v py="$PY" \
+  '!(($2 == c && $3 == curl && $4 == py) || ($2 != c && $3 == py && $4 == curl))' download.txt)
+[ -z "$bad" ] || fail "download packets with wrong owners (curl $CURL, python3 $PY): $bad"
+
+# UDP between the two python3 processes: both owners on every datagram.
+tshark_plugin "${R[@]}" -Y "udp.port == $uport" -T fields -e udp.srcport -e proc.src.pid -e proc.dst.pid \
+  -e proc.src.name -e proc.dst.name >udp.txt 2>/dev/null || fail "tshark (udp) failed"
+[ "$(wc -l <udp.txt)" -eq 30 ] || fail "expected 30 datagrams, got $(wc -l <udp.txt)"
+bad=$(awk -F'\t' -v u="$uport" -v s="$UDP_SERVER" -v c="$UDP_CLIENT" \
+  '!($4 == "python3" && $5 == "python3" && (($1 == u && $2 == s && $3 == c) || ($1 != u && $2 == c && $3 == s)))' udp.txt)
+[ -z "$bad" ] || fail "datagrams with wrong owners (server $UDP_SERVER, client $UDP_CLIENT): $bad"
+
+# The refusal: sent by the kernel.
+tshark_plugin "${R[@]}" -Y "tcp.srcport == $closed && tcp.flags.reset == 1" -T fields -e proc.src.name \
+  -e proc.src.source >rst.txt 2>/dev/null
+[ "$(cat rst.txt)" = "[kernel]	kernel" ] || fail "RST from the closed port: '$(cat rst.txt)'"
+
+# Statistics › Processes.
+tshark_plugin "${R[@]}" -q -z proc,tree >stats.txt 2>/dev/null || fail "tshark -z proc,tree failed"
+grep -q "^ curl ($CURL) " stats.txt || fail "curl not in the statistics: $(cat stats.txt)"
+grep -q "^ python3 ($PY) " stats.txt || fail "python3 not in the statistics: $(cat stats.txt)"
+pass

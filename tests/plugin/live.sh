@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Live capture: tshark -i lo with the plugin while the collector writes the journal.
+# Sockets opened after tshark started are picked up without reopening anything, and
+# the live annotation matches a later tshark -r of the same packets (allowing only a
+# flow's first packets, dissected before the collector's next poll, to differ).
+. "$TESTS_DIR/lib.sh"
+. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
+need_root "procfs mode must see every process's fd table; tshark needs CAP_NET_RAW to capture"
+need_cmd curl
+need_cmd ss
+
+J=$WORK/j.db
+start_collector "$J" --mode procfs --poll-interval 100
+chmod a+r "$J" "$J-wal" "$J-shm" || fail "journal files missing"  # tshark runs as another user
+
+port=$(free_port)
+uport=$(free_port)
+mkdir -p "$WORK/www" "$WORK/live" && truncate -s 64M "$WORK/www/blob"
+chmod 777 "$WORK/live"  # tshark's user writes the capture there
+(cd "$WORK/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+PY=$!
+CLEANUP_PIDS+=("$PY")
+wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
+
+FIELDS=(-T fields -e frame.number -e frame.time_relative -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport
+        -e proc.src.pid -e proc.dst.pid -e proc.src.name -e proc.dst.name)
+TSHARK_CAPS=+net_raw,+net_admin tshark_plugin -i lo -f "tcp port $port or udp port $uport" -a duration:6 -l --log-debug proc \
+  -o "proc.journal:$J" -w live/live.pcapng -P "${FIELDS[@]}" >"$WORK/live.txt" 2>"$WORK/tshark.log" &
+TSHARK=$!
+CLEANUP_PIDS+=("$TSHARK")
+wait_until 10 grep -q "Capturing on" "$WORK/tshark.log" || fail "tshark did not start: $(cat "$WORK/tshark.log")"
+
+# New sockets, opened after tshark started: a download and a UDP exchange.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(4)
+try:
+    while True:
+        data, peer = s.recvfrom(2048)
+        s.sendto(b"re:" + data, peer)
+except socket.timeout:
+    pass' "$uport" &
+UDP_SERVER=$!
+CLEANUP_PIDS+=("$UDP_SERVER")
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(2)
+time.sleep(0.3)
+for i in range(15):
+    s.sendto(b"ping %d" % i, ("127.0.0.1", int(sys.argv[1])))
+    s.recvfrom(2048)
+    time.sleep(0.1)' "$uport" &
+UDP_CLIENT=$!
+CLEANUP_PIDS+=("$UDP_CLIENT")
+curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$port/blob" &
+CURL=$!
+CLEANUP_PIDS+=("$CURL")
+sleep 2
+kill -TERM "$CURL"
+wait "$CURL"
+wait "$UDP_CLIENT" || fail "the UDP client failed"
+wait "$TSHARK" || fail "tshark -i failed: $(cat "$WORK/tshark.log")"
+grep -q "WARNING" "$WORK/tshark.log" && fail "tshark warned: $(cat "$WORK/tshark.log")"
+grep -q "following the journal for a live capture" "$WORK/tshark.log" ||
+  fail "the plugin did not see a live capture: $(cat "$WORK/tshark.log")"
+stop_collector
+chmod a+r "$J"*
+
+cd "$WORK" || fail "no $WORK"
+tshark_plugin -r live/live.pcapng -o "proc.journal:$J" "${FIELDS[@]}" >batch.txt 2>/dev/null || fail "tshark -r failed"
+[ "$(wc -l <live.txt)" -eq "$(wc -l <batch.txt)" ] || fail "live saw $(wc -l <live.txt) packets, the file has $(wc -l <batch.txt)"
+
+# Owners by port: curl's and python's ends of the download, the two UDP ends.
+cport=$(awk -F'\t' -v p="$port" '$4 == p { print $3; exit }' batch.txt)
+[ -n "$cport" ] || fail "no download in the capture"
+expect() {  # expect FILE: the lines whose owners are not the expected ones
+  awk -F'\t' -v p="$port" -v c="$cport" -v u="$uport" -v curl="$CURL" -v py="$PY" \
+      -v srv="$UDP_SERVER" -v cli="$UDP_CLIENT" '
+    ($3 == c && $4 == p && $7 == curl && $8 == py) || ($3 == p && $4 == c && $7 == py && $8 == curl) { next }
+    ($6 == u && $7 == cli && $8 == srv) || ($5 == u && $7 == srv && $8 == cli) { next }
+    { print }' "$1"
+}
+bad=$(expect batch.txt)
+[ -z "$bad" ] || fail "tshark -r: packets with wrong or missing owners: $bad"
+# Live: the same, except a flow's packets in the first 250 ms (before the collector's
+# next poll was written, the flow's first packet waited at most 100 ms).
+first_tcp=$(awk -F'\t' -v c="$cport" '$3 == c || $4 == c { print $2; exit }' live.txt)
+first_udp=$(awk -F'\t' -v u="$uport" '$5 == u || $6 == u { print $2; exit }' live.txt)
+late=$(expect live.txt | awk -F'\t' -v t="$first_tcp" -v u="$first_udp" -v up="$uport" '
+  ($5 == up || $6 == up) ? ($2 > u + 0.25) : ($2 > t + 0.25)')
+[ -z "$late" ] || fail "live capture: packets without their owners: $late"
+tcp_packets=$(awk -F'\t' -v c="$cport" '$3 == c || $4 == c' live.txt | wc -l)
+[ "$tcp_packets" -ge 20 ] || fail "only $tcp_packets packets of the download captured"
+echo "live: $(expect live.txt | wc -l) of $(wc -l <live.txt) packets differ from tshark -r (a flow's first 250 ms)"
+pass
