@@ -1,20 +1,17 @@
 #include "conversation_cache.hpp"
 
+#include <cstring>
+
 namespace sockowner::plugin {
 
 std::size_t ConversationCache::KeyHash::operator()(const Key& k) const noexcept {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the fields, not the padding
-    auto mix = [&h](const void* p, std::size_t n) {
-        auto b = static_cast<const std::uint8_t*>(p);
-        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-    };
-    mix(k.local.data(), 16);
-    mix(k.remote.data(), 16);
-    mix(&k.local_port, 2);
-    mix(&k.remote_port, 2);
-    mix(&k.proto, 1);
-    mix(&k.family, 1);
-    return std::size_t(h);
+    // Word-wise multiply-xorshift: this runs for every packet.
+    std::uint64_t w[4];
+    std::memcpy(w, k.local.data(), 16);
+    std::memcpy(w + 2, k.remote.data(), 16);
+    std::uint64_t h = std::uint64_t(k.local_port) << 32 ^ std::uint64_t(k.remote_port) << 16 ^ k.proto << 8 ^ k.family;
+    for (std::uint64_t x : w) h = (h ^ x ^ (h >> 31)) * 0x9E3779B97F4A7C15ull;
+    return std::size_t(h ^ (h >> 29));
 }
 
 ConversationCache::Key ConversationCache::make_key(Proto proto, const Endpoint& local, const Endpoint& remote) {

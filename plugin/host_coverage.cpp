@@ -1,6 +1,7 @@
 #include "host_coverage.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace sockowner::plugin {
 
@@ -10,17 +11,13 @@ bool is_loopback(const IpAddr& a) {
     return std::all_of(b.begin(), b.begin() + 15, [](std::uint8_t x) { return x == 0; }) && b[15] == 1;
 }
 
-std::size_t HostCoverage::AddrKeyHash::operator()(const AddrKey& k) const noexcept {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (auto b : k) h = (h ^ b) * 1099511628211ull;
-    return std::size_t(h);
-}
-
-HostCoverage::AddrKey HostCoverage::key(const IpAddr& a) {
-    AddrKey k{};
-    k[0] = std::uint8_t(a.family());
-    std::copy(a.bytes().begin(), a.bytes().end(), k.begin() + 1);
-    return k;
+std::size_t HostCoverage::HostAddrHash::operator()(const HostAddr& k) const noexcept {
+    std::uint64_t a, b;
+    std::memcpy(&a, k.bytes.data(), 8);
+    std::memcpy(&b, k.bytes.data() + 8, 8);
+    std::uint64_t h = (a ^ std::uint64_t(k.host_id) << 8 ^ k.family) * 0x9E3779B97F4A7C15ull;
+    h = (h ^ (h >> 29) ^ b) * 0xBF58476D1CE4E5B9ull;
+    return std::size_t(h ^ (h >> 32));
 }
 
 void HostCoverage::set_runs(const std::vector<RunRow>& runs) {
@@ -30,8 +27,10 @@ void HostCoverage::set_runs(const std::vector<RunRow>& runs) {
 
 void HostCoverage::add_address(std::int64_t host_id, const IpAddr& addr) {
     if (addr.is_unspecified() || is_loopback(addr)) return;
-    auto& hosts = hosts_by_addr_[key(addr)];
-    if (std::find(hosts.begin(), hosts.end(), host_id) == hosts.end()) hosts.push_back(host_id);
+    HostAddr k{addr.bytes(), host_id, std::uint8_t(addr.family())};
+    if (last_added_ && *last_added_ == k) return;
+    addresses_.insert(k);
+    last_added_ = k;
 }
 
 bool HostCoverage::running(std::int64_t host_id, TimeNs at) const {
@@ -42,9 +41,13 @@ bool HostCoverage::running(std::int64_t host_id, TimeNs at) const {
 
 bool HostCoverage::watched(const IpAddr& addr, TimeNs at) const {
     if (is_loopback(addr)) return running(0, at);
-    auto it = hosts_by_addr_.find(key(addr));
-    if (it == hosts_by_addr_.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(), [&](std::int64_t h) { return running(h, at); });
+    // Runs are few: try the hosts whose collector ran then.
+    HostAddr k{addr.bytes(), 0, std::uint8_t(addr.family())};
+    return std::any_of(runs_.begin(), runs_.end(), [&](const Span& s) {
+        if (at < s.started || at > s.stopped) return false;
+        k.host_id = s.host_id;
+        return addresses_.count(k) > 0;
+    });
 }
 
 }  // namespace sockowner::plugin

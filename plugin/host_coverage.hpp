@@ -7,7 +7,8 @@
 #include "reader.hpp"
 
 #include <array>
-#include <unordered_map>
+#include <optional>
+#include <unordered_set>
 #include <vector>
 
 namespace sockowner::plugin {
@@ -23,21 +24,28 @@ public:
     bool watched(const IpAddr& addr, TimeNs at) const;
     // A collector of host `host_id` (any host when 0) was running at `at`.
     bool running(std::int64_t host_id, TimeNs at) const;
-    std::size_t addresses() const { return hosts_by_addr_.size(); }
+    std::size_t addresses() const { return addresses_.size(); }
 
 private:
-    using AddrKey = std::array<std::uint8_t, 17>;  // family, then the address bytes
-    struct AddrKeyHash {
-        std::size_t operator()(const AddrKey& k) const noexcept;
+    // An address of a host: the family, the address bytes, the host id.
+    struct HostAddr {
+        std::array<std::uint8_t, 16> bytes;
+        std::int64_t host_id;
+        std::uint8_t family;
+        friend bool operator==(const HostAddr&, const HostAddr&) = default;
+    };
+    struct HostAddrHash {
+        std::size_t operator()(const HostAddr& k) const noexcept;
     };
     struct Span {
         std::int64_t host_id;
         TimeNs started, stopped;  // stopped INT64_MAX while running
     };
-    static AddrKey key(const IpAddr& a);
 
     std::vector<Span> runs_;
-    std::unordered_map<AddrKey, std::vector<std::int64_t>, AddrKeyHash> hosts_by_addr_;
+    // A journal's sockets mostly share a few local addresses: remember the last one added.
+    std::unordered_set<HostAddr, HostAddrHash> addresses_;
+    std::optional<HostAddr> last_added_;
 };
 
 bool is_loopback(const IpAddr& a);

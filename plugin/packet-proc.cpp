@@ -73,7 +73,8 @@ struct ProcState {
     std::string reported;  // the last journal error printed on the console
     bool load_reported = false;
 };
-ProcState state;
+// Never destroyed: freeing a large index at exit would only cost time.
+ProcState& state = *new ProcState();
 
 struct FrameRecord {
     FrameOwners owners;
@@ -229,13 +230,18 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, const SideFields& hf, const char*
     proto_tree_add_string(st, hf.match, tvb, 0, 0, std::string(how_name(o.how)).c_str());
 }
 
-// "curl 4242", "kernel", "?"
-const char* info_label(wmem_allocator_t* pool, const SideOwner& o) {
+// Appends "curl 4242", "kernel" or "?".
+void append_info_label(wmem_strbuf_t* out, const SideOwner& o) {
     const ProcessRow* p = nullptr;
     const char* name = side_name(o, p);
-    if (o.is_kernel()) return "kernel";
-    if (!name) return "?";
-    return p ? wmem_strdup_printf(pool, "%s %d", name, p->p.pid) : name;
+    if (o.is_kernel())
+        wmem_strbuf_append(out, "kernel");
+    else if (!name)
+        wmem_strbuf_append_c(out, '?');
+    else if (p)
+        wmem_strbuf_append_printf(out, "%s %d", name, p->p.pid);
+    else
+        wmem_strbuf_append(out, name);
 }
 
 // "curl (4242)", "[kernel]", nullptr
@@ -244,6 +250,18 @@ const char* tap_label(wmem_allocator_t* pool, const SideOwner& o) {
     const char* name = side_name(o, p);
     if (!name) return nullptr;
     return p ? wmem_strdup_printf(pool, "%s (%d)", name, p->p.pid) : name;
+}
+
+// A visible tree, or one of our fields referenced (a filter, -e, a column): tshark -T
+// fields builds an invisible tree for every packet, where adding ~20 items that
+// nobody reads would cost more than the rest of this dissector.
+bool fields_wanted(proto_tree* tree) {
+    if (!tree) return false;
+    if (PTREE_DATA(tree)->visible) return true;
+    for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
+        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match})
+            if (proto_field_is_referenced(tree, hf)) return true;
+    return proto_field_is_referenced(tree, hf_proc_pid) || proto_field_is_referenced(tree, hf_proc_name);
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -264,14 +282,20 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         return tvb_captured_length(tvb);
     }
     const FrameOwners& o = rec->owners;
-    if (tree) {
+    if (fields_wanted(tree)) {
         proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
         add_side(pt, tvb, hf_proc_src, "Source", o.src);
         add_side(pt, tvb, hf_proc_dst, "Destination", o.dst);
     }
-    if (pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known()))
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s \u2192 %s]", info_label(pinfo->pool, o.src),
-                        info_label(pinfo->pool, o.dst));
+    if (pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known())) {
+        wmem_strbuf_t* tag = wmem_strbuf_sized_new(pinfo->pool, 64, 0);  // " [curl 4242 → python3 17]"
+        wmem_strbuf_append(tag, " [");
+        append_info_label(tag, o.src);
+        wmem_strbuf_append(tag, " \u2192 ");
+        append_info_label(tag, o.dst);
+        wmem_strbuf_append_c(tag, ']');
+        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(tag));
+    }
     if (have_tap_listener(proc_tap)) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
         t->src = tap_label(pinfo->pool, o.src);

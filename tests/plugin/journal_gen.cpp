@@ -4,7 +4,7 @@
 //       the sockets and processes behind make_fixture_pcap.py's packets (same times);
 //   plugin_journal_gen synthetic OUT.db FLOWS EXTRA
 //       FLOWS loopback connections as bench/plugin_make_capture.py sends them, plus
-//       EXTRA unrelated UDP sockets (to measure loading a large journal).
+//       EXTRA unrelated TCP connections (to measure loading a large journal).
 #include "writer.hpp"
 
 #include <cstdio>
@@ -149,11 +149,13 @@ void synthetic(const std::string& path, long flows, long extra) {
         w.close_socket(w.open_socket(sock(Proto::tcp, local, remote, t), client), at(t + 0.004));
         w.close_socket(w.open_socket(sock(Proto::tcp, remote, local, t + 0.0005), srv), at(t + 0.004));
     }
+    // A busy host's other connections: its address to many remote ones, 1 s each.
     for (long i = 0; i < extra; ++i) {
         Proc c{int(200000 + i % 20000), std::uint64_t(200000 + i % 20000), "other", "root", 0, 1, "/usr/bin/other", "other", ""};
-        std::snprintf(local, sizeof local, "10.%ld.%ld.%ld:%ld", (i >> 16) & 255, (i >> 8) & 255, i & 255,
-                      1024 + i % 60000);
-        w.open_socket(sock(Proto::udp, local, "0.0.0.0:0", double(i) / 1e6), info(c, at(-5)));
+        std::snprintf(local, sizeof local, "10.0.0.1:%ld", 1024 + i % 60000);
+        std::snprintf(remote, sizeof remote, "198.18.%ld.%ld:443", (i >> 8) & 255, i & 255);
+        double t = double(i) / 1e4;
+        w.close_socket(w.open_socket(sock(Proto::tcp, local, remote, t), info(c, at(-5))), at(t + 1));
     }
     w.end_run(at(double(flows) / 1000 + 10));
 }
