@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Plugin overhead in tshark -r: a generated capture of 4*FLOWS packets (loopback TCP,
+# both ends owned) against a journal of 2*FLOWS+1 sockets, with and without the plugin
+# in the same run (hyperfine medians), and the plugin's load time with a journal of
+# 1M sockets. Run as root, tshark drops to uid 65534 with the plugin in a personal
+# plugin folder (as the tests do); the system is not changed.
+#
+# usage: bench/plugin_tshark.sh [BUILD_DIR=build] [FLOWS=50000] [RUNS=5]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-50000}; runs=${3:-5}
+export SOCKOWNER_PLUGIN=$build/plugin/sockowner.so PLUGIN_TESTS_DIR=$here/../tests/plugin TESTS_DIR=$here/../tests
+gen=$build/tests/plugin/plugin_journal_gen
+[ -f "$SOCKOWNER_PLUGIN" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
+set +u
+. "$TESTS_DIR/lib.sh"
+. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
+set -u
+[ "$NO_PLUGIN_POSSIBLE" -eq 1 ] || { echo "sockowner.so is installed globally: no baseline possible" >&2; exit 1; }
+
+# tshark_cmd HOME ARGS...: the command line hyperfine runs (tshark's user, that home).
+tshark_cmd() {
+  local home=$1; shift
+  local drop=""
+  [ "$(id -u)" -eq 0 ] && drop="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  echo "cd $WORK && $drop env HOME=$home tshark $* >/dev/null"
+}
+median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.3f" % x["median"] for x in r))' "$1"; }
+
+cd "$WORK"
+echo "generating $((4 * flows)) packets and a journal of $((2 * flows + 1)) sockets..."
+python3 "$here/plugin_make_capture.py" "$flows" cap.pcap
+"$gen" synthetic j.db "$flows" 0
+echo "generating a journal of 1000000 sockets..."
+"$gen" synthetic j1m.db "$flows" $((1000000 - 2 * flows - 1))
+python3 "$here/plugin_make_capture.py" 1 one.pcap
+chmod -R a+rX "$WORK"
+
+echo; echo "== tshark -r, one-line summaries (plugin: Info tag on every packet)"
+hyperfine --warmup 1 --runs "$runs" --export-json a.json \
+  -n "without plugin" "$(tshark_cmd "$BARE_HOME" -r cap.pcap)" \
+  -n "with plugin" "$(tshark_cmd "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)" >/dev/null
+read -r a0 a1 <<<"$(median a.json)"
+echo "without plugin ${a0} s, with plugin ${a1} s, ratio $(python3 -c "print('%.2f' % ($a1 / $a0))")"
+
+echo; echo "== tshark -r -T fields (tree built for every packet)"
+hyperfine --warmup 1 --runs "$runs" --export-json b.json \
+  -n "without plugin" "$(tshark_cmd "$BARE_HOME" -r cap.pcap -T fields -e frame.number -e ip.src -e tcp.srcport)" \
+  -n "with plugin" "$(tshark_cmd "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db -T fields -e frame.number -e ip.src -e tcp.srcport)" \
+  -n "with plugin, proc fields" "$(tshark_cmd "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db -T fields -e frame.number -e ip.src -e tcp.srcport -e proc.src.name -e proc.dst.pid)" >/dev/null
+read -r b0 b1 b2 <<<"$(median b.json)"
+echo "without plugin ${b0} s, with plugin ${b1} s (ratio $(python3 -c "print('%.2f' % ($b1 / $b0))")), with proc fields ${b2} s (ratio $(python3 -c "print('%.2f' % ($b2 / $b0))"))"
+
+echo; echo "== attribution check: packets with both owners"
+both=$(as_tshark_user "$PLUGIN_HOME" tshark -r cap.pcap -o proc.journal:j.db -Y 'proc.src.pid and proc.dst.pid' 2>/dev/null | wc -l)
+echo "$both of $((4 * flows))"
+
+echo; echo "== load time: the first packet against a journal of 1M sockets"
+as_tshark_user "$PLUGIN_HOME" tshark -r one.pcap -o proc.journal:j1m.db --log-level info 2>&1 >/dev/null | grep -o 'j1m.db: [0-9]* sockets read in [0-9.]* ms' || true
+hyperfine --warmup 1 --runs "$runs" --export-json c.json \
+  -n "without plugin" "$(tshark_cmd "$BARE_HOME" -r one.pcap)" \
+  -n "with plugin, 1M sockets" "$(tshark_cmd "$PLUGIN_HOME" -r one.pcap -o proc.journal:j1m.db)" >/dev/null
+read -r c0 c1 <<<"$(median c.json)"
+echo "tshark -r of one packet: without plugin ${c0} s, with plugin and 1M sockets ${c1} s (+$(python3 -c "print('%.2f' % ($c1 - $c0))") s)"
+rss() { /usr/bin/time -f %M sh -c "$(tshark_cmd "$1" -r one.pcap "${@:2}")" 2>&1 | tail -1; }
+echo "peak RSS: without plugin $(rss "$BARE_HOME") KiB, with plugin and 1M sockets $(rss "$PLUGIN_HOME" -o proc.journal:j1m.db) KiB"
