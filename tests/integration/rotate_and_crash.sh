@@ -13,13 +13,13 @@ with open("/proc/self/comm", "w") as f:
 lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen()
 cli = socket.create_connection(lst.getsockname()); acc, _ = lst.accept()
 with open(sys.argv[1] + ".tmp", "w") as f:
-    print(os.getpid(), cli.getsockname()[1], lst.getsockname()[1], file=f)
+    print(os.getpid(), cli.getsockname()[1], lst.getsockname()[1], time.time(), file=f)
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(60)
 PY
 L=$!; CLEANUP_PIDS+=("$L")
 wait_until 5 test -s "$WORK/conn.txt" || fail "connection not set up"
-read -r pid cport lport <"$WORK/conn.txt"
+read -r pid cport lport t_open <"$WORK/conn.txt"
 sleep 0.4
 
 mv "$J" "$J.1"; mv "$J-wal" "$J.1-wal" 2>/dev/null; mv "$J-shm" "$J.1-shm" 2>/dev/null
@@ -31,7 +31,8 @@ sleep 0.4
   fail "the new journal does not know the live connection"
 [ "$(json_get "$WORK/l.json" pid)" = "$pid" ] || fail "new journal: wrong owner"
 # In the old file the interval was closed at the rotation, the run stopped.
-"$SOCKOWNER" lookup --journal "$J.1" --json --at -2s tcp "127.0.0.1:$cport" "127.0.0.1:$lport" >"$WORK/old.json" ||
+t_before=$(python3 -c "print($t_open + 0.3)")  # while the first file was written
+"$SOCKOWNER" lookup --journal "$J.1" --json --at "$t_before" tcp "127.0.0.1:$cport" "127.0.0.1:$lport" >"$WORK/old.json" ||
   fail "the old journal lost the connection"
 [ -n "$(json_get "$WORK/old.json" closed)" ] || fail "interval left open in the rotated file"
 "$SOCKOWNER" stats --journal "$J.1" | grep -q "\.\. 20" || fail "old run not marked stopped"
