@@ -20,35 +20,10 @@ std::string_view match_kind_name(MatchKind k) {
     return "?";
 }
 
-std::size_t OwnerIndex::KeyHash::operator()(const Key& k) const noexcept {
-    // FNV-1a over the key's bytes; the struct has no padding-dependent fields read.
-    std::uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](const void* p, std::size_t n) {
-        auto b = static_cast<const std::uint8_t*>(p);
-        for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-    };
-    mix(k.local.data(), 16);
-    mix(k.remote.data(), 16);
-    mix(&k.local_port, 2);
-    mix(&k.remote_port, 2);
-    mix(&k.proto, 1);
-    mix(&k.local_family, 1);
-    mix(&k.remote_family, 1);
-    return std::size_t(h);
-}
-
-OwnerIndex::Key OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint& remote) {
-    const Endpoint& l = local.addr.is_unspecified() ? any_address(local.port) : local;
-    const Endpoint& r = (remote.addr.is_unspecified() && remote.port == 0) ? kNoRemote : remote;
-    Key k{};
-    k.local = l.addr.bytes();
-    k.remote = r.addr.bytes();
-    k.local_port = l.port;
-    k.remote_port = r.port;
-    k.proto = std::uint8_t(proto);
-    k.local_family = std::uint8_t(l.addr.family());
-    k.remote_family = std::uint8_t(r.addr.family());
-    return k;
+TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint& remote) {
+    bool no_remote = remote.addr.is_unspecified() && remote.port == 0;
+    return TupleKey::of(proto, local.addr.is_unspecified() ? any_address(local.port) : local,
+                        no_remote ? kNoRemote : remote);
 }
 
 void OwnerIndex::upsert(const SocketRow& row) {
@@ -83,7 +58,7 @@ void OwnerIndex::clear() {
     by_id_.clear();
 }
 
-const IndexedSocket* OwnerIndex::best_in_chain(const Key& k, TimeNs at, const MatchOptions& opt) const {
+const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const {
     auto it = heads_.find(k);
     if (it == heads_.end()) return nullptr;
     // Port and pid reuse: several intervals share a tuple. Prefer one that strictly

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "reader.hpp"
+#include "tuple_key.hpp"
 #include "types.hpp"
 
 #include <optional>
@@ -51,20 +52,13 @@ public:
     void clear();
 
 private:
-    struct Key {
-        std::array<std::uint8_t, 16> local, remote;
-        std::uint16_t local_port, remote_port;
-        std::uint8_t proto, local_family, remote_family;
-        friend bool operator==(const Key&, const Key&) = default;
-    };
-    struct KeyHash {
-        std::size_t operator()(const Key& k) const noexcept;
-    };
-    static Key make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
-    const IndexedSocket* best_in_chain(const Key& k, TimeNs at, const MatchOptions& opt) const;
+    // The tuple with the wildcard forms made one: any-address and "not connected" are
+    // the same whatever the family.
+    static TupleKey make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
+    const IndexedSocket* best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const;
 
     std::vector<IndexedSocket> entries_;
-    std::unordered_map<Key, std::uint32_t, KeyHash> heads_;  // tuple → newest entry
+    std::unordered_map<TupleKey, std::uint32_t, TupleKeyHash> heads_;  // tuple → newest entry
     std::vector<std::uint32_t> by_id_;                         // row id → entry (ids are dense)
 };
 

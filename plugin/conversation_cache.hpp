@@ -3,6 +3,7 @@
 #pragma once
 
 #include "side_owner.hpp"
+#include "tuple_key.hpp"
 #include "types.hpp"
 
 #include <array>
@@ -25,23 +26,13 @@ public:
     void clear() { flows_.clear(); }
 
 private:
-    struct Key {
-        std::array<std::uint8_t, 16> local, remote;
-        std::uint16_t local_port, remote_port;
-        std::uint8_t proto, family;
-        friend bool operator==(const Key&, const Key&) = default;
-    };
-    struct KeyHash {
-        std::size_t operator()(const Key& k) const noexcept;
-    };
     struct Entry {
         SideOwner owner;
         TimeNs last;
     };
-    static Key make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
 
     TimeNs idle_;
-    std::unordered_map<Key, Entry, KeyHash> flows_;
+    std::unordered_map<TupleKey, Entry, TupleKeyHash> flows_;
 };
 
 }  // namespace sockowner::plugin

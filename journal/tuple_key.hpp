@@ -1,0 +1,42 @@
+// A socket tuple as a hash key: the lookup index and the plugin's flow cache share it.
+#pragma once
+
+#include "types.hpp"
+
+#include <cstring>
+
+namespace sockowner {
+
+struct TupleKey {
+    std::array<std::uint8_t, 16> local{}, remote{};
+    std::uint16_t local_port = 0, remote_port = 0;
+    std::uint8_t proto = 0, local_family = 0, remote_family = 0;
+
+    static TupleKey of(Proto p, const Endpoint& l, const Endpoint& r) {
+        TupleKey k;
+        k.local = l.addr.bytes();
+        k.remote = r.addr.bytes();
+        k.local_port = l.port;
+        k.remote_port = r.port;
+        k.proto = std::uint8_t(p);
+        k.local_family = std::uint8_t(l.addr.family());
+        k.remote_family = std::uint8_t(r.addr.family());
+        return k;
+    }
+    friend bool operator==(const TupleKey&, const TupleKey&) = default;
+};
+
+struct TupleKeyHash {
+    // Word-wise multiply-xorshift over the fields (not the padding): it runs per packet.
+    std::size_t operator()(const TupleKey& k) const noexcept {
+        std::uint64_t w[4];
+        std::memcpy(w, k.local.data(), 16);
+        std::memcpy(w + 2, k.remote.data(), 16);
+        std::uint64_t h = std::uint64_t(k.local_port) << 32 ^ std::uint64_t(k.remote_port) << 16 ^
+                          std::uint64_t(k.proto) << 8 ^ std::uint64_t(k.local_family * 16 + k.remote_family);
+        for (std::uint64_t x : w) h = (h ^ x ^ (h >> 31)) * 0x9E3779B97F4A7C15ull;
+        return std::size_t(h ^ (h >> 29));
+    }
+};
+
+}  // namespace sockowner
