@@ -74,6 +74,7 @@ public:
         ring_buffer__consume(rb_);  // events before the snapshot first
         ++resyncs_;
         next_resync_ = now + kResyncInterval;
+        forget_exited(now);
         if (progs_->has_iterators() && resync_from_iterators(now)) return;
         resync_from_procfs(now);
     }
@@ -204,6 +205,17 @@ private:
             ++details_missing_;
         }
         return resolved_[key] = std::move(p);
+    }
+
+    // Exit events normally forget processes; this catches the ones whose exit was lost
+    // (or a kernel without the exit tracepoint), so that the caches stay bounded.
+    void forget_exited(TimeNs now) {
+        auto pids = proc_.pids();
+        std::unordered_set<std::int32_t> live(pids.begin(), pids.end());
+        for (const ProcessKey& k : cache_.sweep(live)) table_.process_exited(k, now);
+        auto gone = [&](const auto& entry) { return !live.count(entry.first.pid); };
+        std::erase_if(resolved_, gone);
+        std::erase_if(execs_, gone);
     }
 
     bool resync_from_iterators(TimeNs now) {
