@@ -31,29 +31,10 @@ CLEANUP_PIDS+=("$PY")
 wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
 
 # UDP: a server answering each datagram, a client sending one every 100 ms for 1.5 s.
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(6)
-try:
-    while True:
-        data, peer = s.recvfrom(2048)
-        s.sendto(b"re:" + data, peer)
-except socket.timeout:
-    pass' "$uport" &
+python3 "$PLUGIN_TESTS_DIR/udp_echo.py" server "$uport" 6 &
 UDP_SERVER=$!
 CLEANUP_PIDS+=("$UDP_SERVER")
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-s.settimeout(2)
-time.sleep(0.3)
-for i in range(15):
-    s.sendto(b"ping %d" % i, ("127.0.0.1", int(sys.argv[1])))
-    s.recvfrom(2048)
-    time.sleep(0.1)' "$uport" &
+python3 "$PLUGIN_TESTS_DIR/udp_echo.py" client "$uport" &
 UDP_CLIENT=$!
 CLEANUP_PIDS+=("$UDP_CLIENT")
 

@@ -31,29 +31,10 @@ CLEANUP_PIDS+=("$TSHARK")
 wait_until 10 grep -q "Capturing on" "$WORK/tshark.log" || fail "tshark did not start: $(cat "$WORK/tshark.log")"
 
 # New sockets, opened after tshark started: a download and a UDP exchange.
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(4)
-try:
-    while True:
-        data, peer = s.recvfrom(2048)
-        s.sendto(b"re:" + data, peer)
-except socket.timeout:
-    pass' "$uport" &
+python3 "$PLUGIN_TESTS_DIR/udp_echo.py" server "$uport" 4 &
 UDP_SERVER=$!
 CLEANUP_PIDS+=("$UDP_SERVER")
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-s.settimeout(2)
-time.sleep(0.3)
-for i in range(15):
-    s.sendto(b"ping %d" % i, ("127.0.0.1", int(sys.argv[1])))
-    s.recvfrom(2048)
-    time.sleep(0.1)' "$uport" &
+python3 "$PLUGIN_TESTS_DIR/udp_echo.py" client "$uport" &
 UDP_CLIENT=$!
 CLEANUP_PIDS+=("$UDP_CLIENT")
 curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$port/blob" &
