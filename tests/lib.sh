@@ -15,7 +15,7 @@ cleanup() {
   for p in "${CLEANUP_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${CLEANUP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   [ -d "$PIN_DIR" ] && "$SOCKOWNER" cleanup --pin-dir "$PIN_DIR" >/dev/null 2>&1
-  rm -rf "$WORK"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

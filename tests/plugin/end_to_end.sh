@@ -11,7 +11,11 @@ need_cmd dumpcap
 need_cmd ss
 
 J=$WORK/j.db
-start_collector "$J" --mode procfs --poll-interval 100
+if [ "${COLLECT_MODE:-procfs}" = ebpf ]; then
+  start_ebpf_collector "$J"
+else
+  start_collector "$J" --mode procfs --poll-interval 100
+fi
 chmod a+r "$J" "$J-wal" "$J-shm" || fail "journal files missing"  # tshark runs as another user
 
 port=$(free_port)
@@ -45,8 +49,9 @@ cport=""
 find_cport() { cport=$(ss -Htnp "( dport = :$port )" | grep "pid=$CURL," | awk '{print $4}' | sed 's/.*://'); [ -n "$cport" ]; }
 wait_until 10 find_cport || fail "curl's connection not found: $(ss -Htnp "( dport = :$port )")"
 
-# The kernel refuses a connection to a closed port.
-curl -s "http://127.0.0.1:$closed/" >/dev/null 2>&1
+# The kernel refuses a connection to a closed port (from bash, so that curl's packets
+# are the download's alone).
+bash -c "exec 3<>/dev/tcp/127.0.0.1/$closed" 2>/dev/null
 
 sleep 2
 kill -TERM "$CURL"

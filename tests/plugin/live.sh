@@ -10,7 +10,11 @@ need_cmd curl
 need_cmd ss
 
 J=$WORK/j.db
-start_collector "$J" --mode procfs --poll-interval 100
+if [ "${COLLECT_MODE:-procfs}" = ebpf ]; then
+  start_ebpf_collector "$J"
+else
+  start_collector "$J" --mode procfs --poll-interval 100
+fi
 chmod a+r "$J" "$J-wal" "$J-shm" || fail "journal files missing"  # tshark runs as another user
 
 port=$(free_port)
