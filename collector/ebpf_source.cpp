@@ -101,6 +101,7 @@ public:
         w.set_counter("cache.misses", std::int64_t(resolved_misses_));
         w.set_counter("process.details_from_exec", std::int64_t(from_exec_));
         w.set_counter("process.details_from_procfs", std::int64_t(from_procfs_));
+        w.set_counter("process.details_from_parent", std::int64_t(from_parent_));
         w.set_counter("process.details_missing", std::int64_t(details_missing_));
     }
 
@@ -171,7 +172,8 @@ private:
 
     // The full process details for an owner the kernel named: its name, ids and start
     // from the event itself (so a process that exited within a millisecond still has
-    // them), exe and command line from its exec event, else from /proc while it lives.
+    // them), exe and command line from its exec event, else from /proc while it lives,
+    // else from its parent when it was forked without exec.
     const ProcessInfo& resolve(const KOwner& o) {
         ProcessKey key{o.tgid, ns_to_ticks(o.start_ns)};
         if (auto it = resolved_.find(key); it != resolved_.end()) {
@@ -194,15 +196,29 @@ private:
             ++from_exec_;
         }
         if (auto live = cache_.get(key)) {
-            if (p.exe.empty()) {
+            if (p.exe.empty() && !live->exe.empty()) {  // a zombie has no exe any more
                 p.exe = live->exe;
                 p.cmdline = live->cmdline;
                 ++from_procfs_;
             }
             p.cgroup = live->cgroup;
             p.container = live->container;
-        } else if (p.exe.empty()) {
-            ++details_missing_;
+        }
+        if (p.exe.empty()) {
+            // Gone (or a zombie) before /proc could be read, and no exec since we watch:
+            // a forked child still running its parent's program has its parent's image.
+            auto parent = cache_.get(o.ppid);
+            if (parent && parent->comm == p.comm && !parent->exe.empty()) {
+                p.exe = parent->exe;
+                p.cmdline = parent->cmdline;
+                if (p.cgroup.empty()) {
+                    p.cgroup = parent->cgroup;
+                    p.container = parent->container;
+                }
+                ++from_parent_;
+            } else {
+                ++details_missing_;
+            }
         }
         return resolved_[key] = std::move(p);
     }
@@ -291,7 +307,8 @@ private:
     std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
                   exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0;
-    std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, details_missing_ = 0;
+    std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, from_parent_ = 0,
+                  details_missing_ = 0;
 };
 
 }  // namespace

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """How many storm connections the journal attributes to the right process.
 
-usage: check_storm.py STORMFILE EXPORT.jsonl
+usage: check_storm.py STORMFILE EXPORT.jsonl [EXE]
 Prints "ATTRIBUTED TOTAL"; a connection counts when an interval with its client port
-and the server port as remote names the child's pid.
+and the server port as remote names the child's pid (and, given EXE, that executable:
+the children are forked without exec and exit before /proc can be read).
 """
 import json
 import sys
@@ -16,6 +17,7 @@ found = set()
 for line in open(sys.argv[2]):
     d = json.loads(line)
     key = (d["local_port"], d["remote_port"])
-    if d["proto"] == "tcp" and truth.get(key) == d["pid"]:
+    exe_ok = len(sys.argv) < 4 or d["exe"] == sys.argv[3]
+    if d["proto"] == "tcp" and truth.get(key) == d["pid"] and exe_ok:
         found.add(key)
 print(len(found), len(truth))
