@@ -91,9 +91,4 @@ const SocketRecord* OwnershipTable::socket(std::uint64_t ident) const {
     return it == live_.end() ? nullptr : &it->second.s;
 }
 
-const ProcessInfo* OwnershipTable::owner(std::uint64_t ident) const {
-    auto it = live_.find(ident);
-    return it == live_.end() ? nullptr : &it->second.owner;
-}
-
 }  // namespace sockowner

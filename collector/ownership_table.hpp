@@ -44,7 +44,6 @@ public:
 
     bool contains(std::uint64_t ident) const { return live_.count(ident) != 0; }
     const SocketRecord* socket(std::uint64_t ident) const;
-    const ProcessInfo* owner(std::uint64_t ident) const;
     std::size_t size() const { return live_.size(); }
     std::uint64_t opened_total() const { return opened_total_; }
 

@@ -171,10 +171,6 @@ void JournalWriter::end_run(TimeNs stopped) {
     run_id_ = 0;
 }
 
-void JournalWriter::update_run(std::string_view mode, std::string_view reason) {
-    db_->prepare("UPDATE runs SET mode = ?, reason = ? WHERE id = ?").bind(1, mode).bind(2, reason).bind(3, run_id_).run();
-}
-
 std::vector<OpenInterval> JournalWriter::take_open_intervals() {
     std::vector<OpenInterval> out;
     Stmt st = db_->prepare(
@@ -225,13 +221,6 @@ void JournalWriter::set_owner(SocketId id, const ProcessInfo& owner) {
     ProcessKey key{owner.pid, owner.start_ticks};
     if (!process_ids_.count(key)) remember(owner);
     enqueue(OpOwner{id, key});
-}
-
-void JournalWriter::update_process(const ProcessInfo& p) {
-    remember(p);
-    ProcessKey key{p.pid, p.start_ticks};
-    process_ids_.erase(key);
-    enqueue(OpProcess{key});
 }
 
 void JournalWriter::process_exited(const ProcessKey& key, TimeNs when) { enqueue(OpExit{key, when}); }
@@ -311,8 +300,6 @@ void JournalWriter::flush() {
             close_socket_.bind(1, c->when).bind(2, next_seq_++).bind(3, c->id).run();
         } else if (auto* w = std::get_if<OpOwner>(&op)) {
             set_owner_.bind(1, process_row(w->owner)).bind(2, next_seq_++).bind(3, w->id).run();
-        } else if (auto* p = std::get_if<OpProcess>(&op)) {
-            process_row(p->key);
         } else if (auto* e = std::get_if<OpExit>(&op)) {
             exit_process_.bind(1, e->when).bind(2, next_seq_++).bind(3, host_id_).bind(4, e->key.pid);
             exit_process_.bind(5, std::int64_t(e->key.start_ticks)).run();

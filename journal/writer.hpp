@@ -47,7 +47,6 @@ public:
     // the fact: test fixtures, imports). end_run records the stop; close() then leaves it.
     void begin_run(std::string_view mode, std::string_view reason, TimeNs started);
     void end_run(TimeNs stopped);
-    void update_run(std::string_view mode, std::string_view reason);
 
     // Intervals of this host and boot still open from an earlier run.
     std::vector<OpenInterval> take_open_intervals();
@@ -56,8 +55,6 @@ public:
     void close_socket(SocketId id, TimeNs when);
     // The socket changes hands (accept() in a worker): the interval is re-attributed.
     void set_owner(SocketId id, const ProcessInfo& owner);
-    // Refreshes a process's details (exe or cmdline learnt later).
-    void update_process(const ProcessInfo& p);
     void process_exited(const ProcessKey& key, TimeNs when);
     void set_counter(std::string_view name, std::int64_t value);
 
@@ -88,14 +85,11 @@ private:
         SocketId id;
         ProcessKey owner;
     };
-    struct OpProcess {
-        ProcessKey key;
-    };
     struct OpExit {
         ProcessKey key;
         TimeNs when;
     };
-    using Op = std::variant<OpOpen, OpClose, OpOwner, OpProcess, OpExit>;
+    using Op = std::variant<OpOpen, OpClose, OpOwner, OpExit>;
 
     void enqueue(Op op);
     std::int64_t process_row(const ProcessKey& key);
