@@ -10,12 +10,7 @@ need_cmd curl
 need_cmd ss
 
 J=$WORK/j.db
-if [ "${COLLECT_MODE:-procfs}" = ebpf ]; then
-  start_ebpf_collector "$J"
-else
-  start_collector "$J" --mode procfs --poll-interval 100
-fi
-chmod a+r "$J" "$J-wal" "$J-shm" || fail "journal files missing"  # tshark runs as another user
+start_capture_collector "$J"
 
 port=$(free_port)
 uport=$(free_port)

@@ -55,3 +55,14 @@ make_fixture() {
   "$PLUGIN_JOURNAL_GEN" fixture "$1/fixture.db" || fail "plugin_journal_gen failed"
   chmod a+r "$1"/fixture.*
 }
+
+# start_capture_collector JOURNAL: the collector of the capture tests, in
+# $COLLECT_MODE (procfs, the default, or ebpf), with a journal tshark's user can read.
+start_capture_collector() {
+  if [ "${COLLECT_MODE:-procfs}" = ebpf ]; then
+    start_ebpf_collector "$1"
+  else
+    start_collector "$1" --mode procfs --poll-interval 100
+  fi
+  chmod a+r "$1" "$1-wal" "$1-shm" || fail "journal files missing"
+}
