@@ -14,7 +14,8 @@ namespace sockowner::cli {
 namespace {
 constexpr const char* kHelp =
     "usage: sockowner collect [--journal PATH] [--mode auto|ebpf|procfs] [--poll-interval MS]\n"
-    "                         [--retain DURATION] [--max-size SIZE] [--no-cmdline] [-v]\n"
+    "                         [--retain DURATION] [--max-size SIZE] [--no-cmdline]\n"
+    "                         [--ring-buffer SIZE] [-v]\n"
     "\n"
     "Records socket ownership into the journal until SIGTERM or SIGINT (SIGHUP reopens\n"
     "the journal after it was moved, e.g. by logrotate).\n"
@@ -27,6 +28,8 @@ constexpr const char* kHelp =
     "  --retain DURATION     delete intervals closed longer ago than this (e.g. 7d, 12h)\n"
     "  --max-size SIZE       keep the journal under SIZE bytes (e.g. 500M), oldest first\n"
     "  --no-cmdline          do not record command lines (they can hold secrets)\n"
+    "  --ring-buffer SIZE    kernel→collector event buffer, a power of two (default 8M);\n"
+    "                        takes effect when the pinned maps are created\n"
     "  --pin-dir DIR         bpffs directory for pinned maps and links\n"
     "                        (default /sys/fs/bpf/sockowner)\n"
     "  --proc-root DIR       where procfs is mounted (default /proc)\n"
@@ -47,7 +50,8 @@ int cmd_collect(int argc, char** argv) {
         {"poll-interval", required_argument, nullptr, 'p'}, {"retain", required_argument, nullptr, 'r'},
         {"max-size", required_argument, nullptr, 's'}, {"no-cmdline", no_argument, nullptr, 'n'},
         {"pin-dir", required_argument, nullptr, 'P'},  {"proc-root", required_argument, nullptr, 'R'},
-        {"verbose", no_argument, nullptr, 'v'},        {"help", no_argument, nullptr, 'h'},
+        {"ring-buffer", required_argument, nullptr, 'b'}, {"verbose", no_argument, nullptr, 'v'},
+        {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
     optind = 1;
@@ -76,6 +80,14 @@ int cmd_collect(int argc, char** argv) {
                 break;
             }
             case 'n': opt.with_cmdline = false; break;
+            case 'b': {
+                auto sz = parse_size(optarg);
+                if (!sz || *sz < 4096 || *sz > (1ll << 30) || (*sz & (*sz - 1)))
+                    throw UsageError(std::string("collect: bad --ring-buffer '") + optarg +
+                                     "' (a power of two from 4K to 1G, e.g. 8M)");
+                opt.ring_buffer = std::uint32_t(*sz);
+                break;
+            }
             case 'P': opt.pin_dir = optarg; break;
             case 'R': opt.proc_root = optarg; break;
             case 'v': log::set_verbose(true); break;

@@ -64,7 +64,7 @@ int run_collector(const CollectOptions& opt) {
     std::unique_ptr<EventSource> source;
     std::string mode = "procfs", reason;
     if (opt.mode != CollectMode::procfs) {
-        source = start_ebpf(EbpfContext{table, cache, proc, opt.pin_dir}, reason);
+        source = start_ebpf(EbpfContext{table, cache, proc, opt.pin_dir, opt.ring_buffer}, reason);
         if (source) {
             mode = "ebpf";
         } else if (opt.mode == CollectMode::ebpf) {

@@ -18,6 +18,7 @@ struct CollectOptions {
     bool with_cmdline = true;
     std::string proc_root = "/proc";
     std::string pin_dir = "/sys/fs/bpf/sockowner";
+    std::uint32_t ring_buffer = 0;  // bytes; 0: the programs' default
 };
 
 // Runs until SIGTERM or SIGINT; SIGHUP reopens the journal. Returns the exit code.

@@ -78,12 +78,23 @@ bool btf_has_struct(const btf* b, const char* name) {
 
 std::string errtext(int err) { return std::strerror(err < 0 ? -err : err); }
 
+// max_entries of the map pinned at `path`, 0 when there is none.
+std::uint32_t pinned_map_size(const std::string& path) {
+    int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return 0;
+    bpf_map_info info{};
+    std::uint32_t len = sizeof info;
+    std::uint32_t size = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
+    close(fd);
+    return size;
+}
+
 }  // namespace
 
 std::string pin_root(const std::string& pin_dir) { return pin_dir + "/v" + std::to_string(SO_ABI_VERSION); }
 
 std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::string& cgroup2,
-                                         std::string& why_not) {
+                                         std::uint32_t ring_buffer, std::string& why_not) {
     libbpf_set_print(libbpf_log);
     std::unique_ptr<Programs> p(new Programs());
     p->pin_root_ = pin_root(pin_dir);
@@ -106,6 +117,14 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
         why_not = "cannot open BPF object: " + errtext(errno);
         return nullptr;
     }
+
+    // A pinned ring buffer keeps its size (libbpf refuses to reuse a pin whose size
+    // differs); a new one takes the requested size.
+    std::uint32_t pinned = pinned_map_size(p->pin_root_ + "/so_events");
+    if (pinned && ring_buffer && pinned != ring_buffer)
+        p->notes_.push_back("the pinned ring buffer keeps its " + std::to_string(pinned >> 10) +
+                            " KiB; --ring-buffer applies after `sockowner cleanup`");
+    if (!pinned && ring_buffer) bpf_map__set_max_entries(p->skel_->maps.so_events, ring_buffer);
 
     // Switch off what this kernel cannot take, rather than failing the whole load.
     btf* vmlinux = btf__load_vmlinux_btf();
@@ -188,6 +207,8 @@ Programs::~Programs() {
 }
 
 int Programs::events_fd() const { return bpf_map__fd(skel_->maps.so_events); }
+
+std::uint32_t Programs::ring_buffer_size() const { return bpf_map__max_entries(skel_->maps.so_events); }
 
 std::optional<std::string> Programs::iterate(bool tcp, std::string& error) const {
     bpf_program* prog = tcp ? skel_->progs.so_iter_tcp : skel_->progs.so_iter_udp;

@@ -20,13 +20,15 @@ class Programs {
 public:
     // Null on failure, with the reason in `why_not` ("BPF load refused: ...",
     // "attach of cgroup/connect4 refused: ..."). `notes` lists degradations.
+    // `ring_buffer` (bytes, 0 for the default) sizes a ring buffer not pinned yet.
     static std::unique_ptr<Programs> load(const std::string& pin_dir, const std::string& cgroup2,
-                                          std::string& why_not);
+                                          std::uint32_t ring_buffer, std::string& why_not);
     ~Programs();
     Programs(const Programs&) = delete;
     Programs& operator=(const Programs&) = delete;
 
     int events_fd() const;
+    std::uint32_t ring_buffer_size() const;
     const std::vector<std::string>& notes() const { return notes_; }
     int reused_links() const { return reused_; }
     int new_links() const { return created_; }

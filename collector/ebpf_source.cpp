@@ -85,6 +85,7 @@ public:
         auto k = progs_->counters();
         w.set_counter("ebpf.kernel_events", std::int64_t(k[SO_CNT_EVENTS]));
         w.set_counter("ebpf.lost", std::int64_t(k[SO_CNT_LOST]));
+        w.set_counter("ebpf.ring_buffer_bytes", std::int64_t(progs_->ring_buffer_size()));
         w.set_counter("ebpf.no_storage", std::int64_t(k[SO_CNT_NO_STORAGE]));
         w.set_counter("ebpf.events", std::int64_t(events_));
         w.set_counter("ebpf.undecodable", std::int64_t(undecodable_));
@@ -317,7 +318,7 @@ std::unique_ptr<EventSource> start_ebpf(const EbpfContext& ctx, std::string& why
     HostPaths paths;
     why_not = prepare_host(ctx.pin_dir, paths);
     if (!why_not.empty()) return nullptr;
-    auto progs = Programs::load(ctx.pin_dir, paths.cgroup2, why_not);
+    auto progs = Programs::load(ctx.pin_dir, paths.cgroup2, ctx.ring_buffer, why_not);
     if (!progs) return nullptr;
     for (const auto& note : progs->notes()) SO_WARN("%s", note.c_str());
     if (progs->reused_links())

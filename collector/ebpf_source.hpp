@@ -16,6 +16,7 @@ struct EbpfContext {
     ProcessCache& cache;
     const procfs::Reader& proc;
     std::string pin_dir;  // bpffs directory for the pinned maps and links
+    std::uint32_t ring_buffer = 0;  // ring buffer bytes for new maps; 0: default
 };
 
 // Loads, attaches (or reuses the pinned programs of an earlier run) and takes the

@@ -76,6 +76,7 @@ expect_error "bad --mode 'fast'" "$S" collect --mode fast --journal "$WORK/y.db"
 expect_error "bad --poll-interval 'often'" "$S" collect --poll-interval often --journal "$WORK/y.db"
 expect_error "bad --retain 'forever'" "$S" collect --retain forever --journal "$WORK/y.db"
 expect_error "bad --max-size '12Q'" "$S" collect --max-size 12Q --journal "$WORK/y.db"
+expect_error "bad --ring-buffer '3M'" "$S" collect --ring-buffer 3M --journal "$WORK/y.db"
 expect_error "unexpected argument 'extra'" "$S" collect --journal "$WORK/y.db" extra
 [ ! -e "$WORK/y.db" ] || fail "collect with bad arguments created the journal"
 expect_error "cannot (create directory|open journal)" "$S" collect --mode procfs --journal /proc/nonexistent/j.db
