@@ -8,9 +8,11 @@
 #include "procfs_parse.hpp"
 #include "procfs_snapshot.hpp"
 #include "timeutil.hpp"
+#include "tuple_key.hpp"
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace sockowner {
@@ -75,8 +77,8 @@ public:
         ++resyncs_;
         next_resync_ = now + kResyncInterval;
         forget_exited(now);
-        if (progs_->has_iterators() && resync_from_iterators(now)) return;
-        resync_from_procfs(now);
+        if (progs_->has_iterators() && resync_from_iterators(now)) resync_icmp_raw(now);
+        else resync_from_procfs(now);
     }
 
     void drain() { ring_buffer__consume(rb_); }
@@ -277,6 +279,41 @@ private:
         });
         SO_DEBUG("resync: %zu sockets from iterators, %zu intervals closed", records.size(), closed);
         return true;
+    }
+
+    static bool icmp_or_raw(Proto p) { return p == Proto::icmp || p == Proto::icmpv6 || p == Proto::raw; }
+
+    // ICMP and raw sockets, which no iterator lists, from procfs: those no event told
+    // us about (older than the programs, e.g. a ping started before the collector).
+    void resync_icmp_raw(TimeNs now) {
+        procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw});
+        std::unordered_map<TupleKey, std::vector<std::uint64_t>, TupleKeyHash> from_events;  // tuple → netns
+        table_.for_each([&](std::uint64_t ident, const SocketRecord& s) {
+            if (!(ident & kProcfsIdent) && icmp_or_raw(s.proto))
+                from_events[TupleKey::of(s.proto, s.local, s.remote)].push_back(s.netns);
+        });
+        std::unordered_set<std::uint64_t> seen;
+        for (const auto& o : snap.sockets) {
+            std::uint64_t ident = o.inode | kProcfsIdent;
+            if (table_.contains(ident)) {
+                seen.insert(ident);
+                continue;
+            }
+            auto known = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
+            if (known != from_events.end() &&
+                std::find(known->second.begin(), known->second.end(), o.netns) != known->second.end())
+                continue;
+            auto owner = cache_.get(o.pid);
+            if (!owner) continue;
+            seen.insert(ident);
+            table_.observe(ident,
+                           SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
+                                        std::min(now, owner->start_time), std::nullopt},
+                           *owner);
+        }
+        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord& s) {
+            return (ident & kProcfsIdent) && icmp_or_raw(s.proto);
+        });
     }
 
     void resync_from_procfs(TimeNs now) {

@@ -44,6 +44,9 @@ public:
 
     bool contains(std::uint64_t ident) const { return live_.count(ident) != 0; }
     const SocketRecord* socket(std::uint64_t ident) const;
+    void for_each(const std::function<void(std::uint64_t ident, const SocketRecord&)>& fn) const {
+        for (const auto& [ident, live] : live_) fn(ident, live.s);
+    }
     std::size_t size() const { return live_.size(); }
     std::uint64_t opened_total() const { return opened_total_; }
 

@@ -2,6 +2,7 @@
 
 #include "procfs_parse.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <unordered_map>
 
@@ -28,34 +29,75 @@ InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats) {
     return out;
 }
 
-Snapshot take_snapshot(const Reader& proc) {
-    Snapshot snap;
-    InodeOwners owners = scan_fd_tables(proc, snap);
-    auto& owner_of_inode = owners.socket_owner;
-    auto& netns_reader = owners.netns_member;
-    // A host without readable ns links (old kernels, fixtures) still has its own tables.
-    if (netns_reader.empty()) netns_reader.emplace(0, -1);
+namespace {
 
-    for (auto [netns, pid] : netns_reader) {
+struct TableEntry {
+    const NetFile* file;
+    NetEntry entry;
+    std::uint64_t netns;
+};
+
+// Every socket with an inode in the tables of each namespace (`members`: namespace
+// inode → a pid inside it) whose protocol `want` accepts. Counts the namespaces read.
+template <class Want>
+std::vector<TableEntry> read_tables(const Reader& proc, std::unordered_map<std::uint64_t, std::int32_t> members,
+                                    Want want, Snapshot& snap) {
+    // A host without readable ns links (old kernels, fixtures) still has its own tables.
+    if (members.empty()) members.emplace(0, -1);
+    std::vector<TableEntry> out;
+    for (auto [netns, pid] : members) {
         const std::string base = pid < 0 ? std::string("net/") : std::to_string(pid) + "/net/";
         bool any = false;
         for (const NetFile& f : kNetFiles) {
+            if (!want(f.proto)) continue;
             auto text = proc.read(base + f.name);
             if (!text) continue;
             any = true;
-            for (const NetEntry& e : parse_net(*text)) {
-                if (e.inode == 0) continue;
-                auto it = owner_of_inode.find(e.inode);
-                if (it == owner_of_inode.end()) {
-                    ++snap.unowned_sockets;
-                    continue;
-                }
-                bool listening = f.proto == Proto::tcp && e.state == kTcpListen;
-                snap.sockets.push_back({f.proto, f.family, e.local, e.remote, e.inode, netns, it->second, listening});
-            }
+            for (NetEntry& e : parse_net(*text))
+                if (e.inode != 0) out.push_back({&f, std::move(e), netns});
         }
         if (any) ++snap.namespaces;
     }
+    return out;
+}
+
+void join_owners(const std::vector<TableEntry>& entries, const InodeOwners& owners, Snapshot& snap) {
+    for (const TableEntry& t : entries) {
+        auto it = owners.socket_owner.find(t.entry.inode);
+        if (it == owners.socket_owner.end()) {
+            ++snap.unowned_sockets;
+            continue;
+        }
+        bool listening = t.file->proto == Proto::tcp && t.entry.state == kTcpListen;
+        snap.sockets.push_back({t.file->proto, t.file->family, t.entry.local, t.entry.remote, t.entry.inode, t.netns,
+                                it->second, listening});
+    }
+}
+
+}  // namespace
+
+Snapshot take_snapshot(const Reader& proc) {
+    Snapshot snap;
+    InodeOwners owners = scan_fd_tables(proc, snap);
+    join_owners(read_tables(proc, owners.netns_member, [](Proto) { return true; }, snap), owners, snap);
+    return snap;
+}
+
+Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos) {
+    Snapshot snap;
+    std::unordered_map<std::uint64_t, std::int32_t> members;
+    for (int pid : proc.pids()) {
+        snap.pids.insert(pid);
+        if (auto ns = proc.readlink(std::to_string(pid) + "/ns/net"))
+            if (auto ino = parse_inode_link(*ns, "net")) members.try_emplace(*ino, pid);
+    }
+    auto want = [&](Proto p) { return std::find(protos.begin(), protos.end(), p) != protos.end(); };
+    auto entries = read_tables(proc, std::move(members), want, snap);
+    if (entries.empty()) return snap;
+    Snapshot fd_stats;
+    InodeOwners owners = scan_fd_tables(proc, fd_stats);
+    snap.hidden_processes = fd_stats.hidden_processes;
+    join_owners(entries, owners, snap);
     return snap;
 }
 
