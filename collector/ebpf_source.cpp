@@ -286,26 +286,24 @@ private:
     // ICMP and raw sockets, which no iterator lists, from procfs: those no event told
     // us about (older than the programs, e.g. a ping started before the collector).
     void resync_icmp_raw(TimeNs now) {
-        procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw});
         std::unordered_map<TupleKey, std::vector<std::uint64_t>, TupleKeyHash> from_events;  // tuple → netns
         table_.for_each([&](std::uint64_t ident, const SocketRecord& s) {
             if (!(ident & kProcfsIdent) && icmp_or_raw(s.proto))
                 from_events[TupleKey::of(s.proto, s.local, s.remote)].push_back(s.netns);
         });
+        auto known = [&](const procfs::OwnedSocket& o) {
+            if (table_.contains(o.inode | kProcfsIdent)) return true;
+            auto it = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
+            return it != from_events.end() && std::find(it->second.begin(), it->second.end(), o.netns) != it->second.end();
+        };
+        procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw}, known);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
             std::uint64_t ident = o.inode | kProcfsIdent;
-            if (table_.contains(ident)) {
-                seen.insert(ident);
-                continue;
-            }
-            auto known = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
-            if (known != from_events.end() &&
-                std::find(known->second.begin(), known->second.end(), o.netns) != known->second.end())
-                continue;
+            seen.insert(ident);
+            if (o.pid == 0) continue;  // known already
             auto owner = cache_.get(o.pid);
             if (!owner) continue;
-            seen.insert(ident);
             table_.observe(ident,
                            SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
                                         std::min(now, owner->start_time), std::nullopt},

@@ -83,7 +83,8 @@ Snapshot take_snapshot(const Reader& proc) {
     return snap;
 }
 
-Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos) {
+Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
+                          const std::function<bool(const OwnedSocket&)>& known) {
     Snapshot snap;
     std::unordered_map<std::uint64_t, std::int32_t> members;
     for (int pid : proc.pids()) {
@@ -92,12 +93,17 @@ Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> proto
             if (auto ino = parse_inode_link(*ns, "net")) members.try_emplace(*ino, pid);
     }
     auto want = [&](Proto p) { return std::find(protos.begin(), protos.end(), p) != protos.end(); };
-    auto entries = read_tables(proc, std::move(members), want, snap);
-    if (entries.empty()) return snap;
+    std::vector<TableEntry> unknown;
+    for (TableEntry& t : read_tables(proc, std::move(members), want, snap)) {
+        OwnedSocket s{t.file->proto, t.file->family, t.entry.local, t.entry.remote, t.entry.inode, t.netns, 0, false};
+        if (known(s)) snap.sockets.push_back(s);
+        else unknown.push_back(std::move(t));
+    }
+    if (unknown.empty()) return snap;
     Snapshot fd_stats;
     InodeOwners owners = scan_fd_tables(proc, fd_stats);
     snap.hidden_processes = fd_stats.hidden_processes;
-    join_owners(entries, owners, snap);
+    join_owners(unknown, owners, snap);
     return snap;
 }
 

@@ -5,6 +5,7 @@
 #include "procfs_reader.hpp"
 #include "types.hpp"
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <unordered_map>
@@ -33,9 +34,10 @@ struct Snapshot {
 Snapshot take_snapshot(const Reader& proc);
 
 // The same for the listed protocols only (e.g. the ICMP and raw sockets that the BPF
-// iterators do not cover). The fd tables, the costly part, are read only when some
-// such socket exists.
-Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos);
+// iterators do not cover). Sockets `known` says the caller already has come back with
+// pid 0; the fd tables, the costly part, are read only when some other socket exists.
+Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
+                          const std::function<bool(const OwnedSocket&)>& known);
 
 // Only the fd-table half of a snapshot: socket inode → the first pid holding it, and
 // network namespace inode → a pid inside it. Fills pids and hidden_processes of `stats`.

@@ -37,6 +37,24 @@ void sockets_are_joined_to_their_process(void**) {
     assert_true(snap.unowned_sockets > 0);  // the rest of the host's sockets at capture time
 }
 
+void partial_snapshot_joins_only_unknown_sockets(void**) {
+    auto none = procfs::take_snapshot_of(fixture, {Proto::icmp, Proto::icmpv6, Proto::raw},
+                                         [](const procfs::OwnedSocket&) { return false; });
+    assert_int_equal(none.sockets.size(), 0);  // the fixture has none
+    assert_int_equal(none.pids.size(), 3);
+
+    auto udp = procfs::take_snapshot_of(fixture, {Proto::udp},
+                                        [](const procfs::OwnedSocket& o) { return o.inode == 20035; });
+    auto* known = find(udp, 20035);
+    assert_non_null(known);
+    assert_int_equal(known->pid, 0);  // not joined: the caller has it
+    for (auto& o : udp.sockets) assert_int_equal(int(o.proto), int(Proto::udp));
+    bool other = false;
+    for (auto& o : udp.sockets)
+        if (o.inode != 20035 && o.pid == 8420) other = true;
+    assert_true(other);  // the odd-named process's other UDP socket, joined
+}
+
 void process_details(void**) {
     ProcessCache cache(fixture, 1'000'000'000'000'000'000, true);
     auto p = cache.get(8420);
@@ -93,6 +111,7 @@ void sweep_reports_exits(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(sockets_are_joined_to_their_process),
+        cmocka_unit_test(partial_snapshot_joins_only_unknown_sockets),
         cmocka_unit_test(process_details),
         cmocka_unit_test(no_cmdline_for_privacy),
         cmocka_unit_test(sweep_reports_exits),
