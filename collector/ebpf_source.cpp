@@ -1,6 +1,7 @@
 // The eBPF source: ring-buffer events and iterator snapshots → the ownership table.
 #include "ebpf_source.hpp"
 
+#include "cgroup_paths.hpp"
 #include "ebpf_events.hpp"
 #include "ebpf_loader.hpp"
 #include "ebpf_prereqs.hpp"
@@ -34,9 +35,9 @@ struct ExecInfo {
 
 class EbpfSource final : public EventSource {
 public:
-    EbpfSource(const EbpfContext& ctx, std::unique_ptr<Programs> progs)
+    EbpfSource(const EbpfContext& ctx, std::unique_ptr<Programs> progs, std::string cgroup2)
         : table_(ctx.table), cache_(ctx.cache), proc_(ctx.proc), progs_(std::move(progs)),
-          offset_(boot_to_wall_offset()) {}
+          cgroups_(std::move(cgroup2)), offset_(boot_to_wall_offset()) {}
     ~EbpfSource() override { ring_buffer__free(rb_); }
 
     bool init(std::string& why_not) {
@@ -106,6 +107,7 @@ public:
         w.set_counter("process.details_from_procfs", std::int64_t(from_procfs_));
         w.set_counter("process.details_from_parent", std::int64_t(from_parent_));
         w.set_counter("process.details_missing", std::int64_t(details_missing_));
+        w.set_counter("process.cgroup_from_id", std::int64_t(cgroup_from_id_));
     }
 
 private:
@@ -206,6 +208,13 @@ private:
             }
             p.cgroup = live->cgroup;
             p.container = live->container;
+        }
+        if (p.cgroup.empty()) {  // gone before /proc was read: the kernel named its cgroup
+            if (auto path = cgroups_.path_of(o.cgroup_id, wall_now())) {
+                p.cgroup = *path;
+                p.container = procfs::container_id(p.cgroup);
+                ++cgroup_from_id_;
+            }
         }
         if (p.exe.empty()) {
             // Gone (or a zombie) before /proc could be read, and no exec since we watch:
@@ -335,6 +344,7 @@ private:
     ProcessCache& cache_;
     const procfs::Reader& proc_;
     std::unique_ptr<Programs> progs_;
+    CgroupPaths cgroups_;
     ring_buffer* rb_ = nullptr;
     TimeNs offset_;
     TimeNs next_tick_ = 0, next_offset_ = 0, next_resync_ = 0;
@@ -344,7 +354,7 @@ private:
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
                   exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0;
     std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, from_parent_ = 0,
-                  details_missing_ = 0;
+                  details_missing_ = 0, cgroup_from_id_ = 0;
 };
 
 }  // namespace
@@ -359,7 +369,7 @@ std::unique_ptr<EventSource> start_ebpf(const EbpfContext& ctx, std::string& why
     if (progs->reused_links())
         SO_INFO("reusing %d pinned programs under %s; attached %d", progs->reused_links(), ctx.pin_dir.c_str(),
                 progs->new_links());
-    auto src = std::make_unique<EbpfSource>(ctx, std::move(progs));
+    auto src = std::make_unique<EbpfSource>(ctx, std::move(progs), paths.cgroup2);
     if (!src->init(why_not)) return nullptr;
     src->drain();  // what happened while no collector ran, in order
     src->resync(wall_now());
