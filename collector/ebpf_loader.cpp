@@ -7,10 +7,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdarg>
 #include <cstring>
 #include <filesystem>
@@ -77,6 +79,34 @@ bool btf_has_struct(const btf* b, const char* name) {
 }
 
 std::string errtext(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// An iterator takes the network namespace of the thread that creates it: enter the
+// namespace for the creation only. -1 with `error` set on failure.
+int create_iterator_in(int link_fd, int netns_fd, std::string& error) {
+    if (netns_fd < 0) {
+        int fd = bpf_iter_create(link_fd);
+        if (fd < 0) error = "bpf_iter_create: " + errtext(errno);
+        return fd;
+    }
+    static const int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (own < 0) {
+        error = "cannot open the collector's own network namespace: " + errtext(errno);
+        return -1;
+    }
+    if (setns(netns_fd, CLONE_NEWNET) != 0) {
+        error = "cannot enter the network namespace: " + errtext(errno);
+        return -1;
+    }
+    int fd = bpf_iter_create(link_fd);
+    int err = errno;
+    if (setns(own, CLONE_NEWNET) != 0) {
+        // Everything after would look at the wrong namespace: better stop here.
+        SO_ERROR("cannot return to the collector's network namespace: %s", errtext(errno).c_str());
+        std::abort();
+    }
+    if (fd < 0) error = "bpf_iter_create: " + errtext(err);
+    return fd;
+}
 
 // max_entries of the map pinned at `path`, 0 when there is none.
 std::uint32_t pinned_map_size(const std::string& path) {
@@ -210,16 +240,15 @@ int Programs::events_fd() const { return bpf_map__fd(skel_->maps.so_events); }
 
 std::uint32_t Programs::ring_buffer_size() const { return bpf_map__max_entries(skel_->maps.so_events); }
 
-std::optional<std::string> Programs::iterate(bool tcp, std::string& error) const {
+std::optional<std::string> Programs::iterate(bool tcp, int netns_fd, std::string& error) const {
     bpf_program* prog = tcp ? skel_->progs.so_iter_tcp : skel_->progs.so_iter_udp;
     bpf_link* link = bpf_program__attach_iter(prog, nullptr);
     if (!link) {
         error = std::string("attach of ") + bpf_program__section_name(prog) + ": " + errtext(errno);
         return std::nullopt;
     }
-    int fd = bpf_iter_create(bpf_link__fd(link));
+    int fd = create_iterator_in(bpf_link__fd(link), netns_fd, error);
     if (fd < 0) {
-        error = "bpf_iter_create: " + errtext(errno);
         bpf_link__destroy(link);
         return std::nullopt;
     }

@@ -34,8 +34,10 @@ public:
     int new_links() const { return created_; }
     bool has_iterators() const { return iterators_; }
 
-    // One full pass of iter/tcp (tcp = true) or iter/udp: so_iter_record bytes.
-    std::optional<std::string> iterate(bool tcp, std::string& error) const;
+    // One full pass of iter/tcp (tcp = true) or iter/udp: so_iter_record bytes. An
+    // iterator lists the sockets of one network namespace: the one `netns_fd` (an open
+    // /proc/PID/ns/net) names, else the collector's own.
+    std::optional<std::string> iterate(bool tcp, int netns_fd, std::string& error) const;
     // enum so_counter values summed over CPUs.
     std::array<std::uint64_t, SO_CNT_MAX> counters() const;
 

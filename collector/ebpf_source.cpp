@@ -12,6 +12,8 @@
 #include "tuple_key.hpp"
 
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <unordered_map>
@@ -23,11 +25,14 @@ namespace {
 using namespace ebpf;
 
 constexpr TimeNs kOffsetResample = 10 * kNsPerSec;
-constexpr TimeNs kResyncInterval = 60 * kNsPerSec;
+constexpr TimeNs kResyncInterval = 2 * kNsPerSec;
 constexpr TimeNs kTick = kNsPerSec;
-// Idents of sockets known only from procfs (no iterator): inode with the top bit set,
-// never equal to a kernel address.
-constexpr std::uint64_t kProcfsIdent = 1ull << 63;
+// Sockets are identified by their kernel address (top byte 0xff), those known only
+// from procfs by their inode under a tag no kernel address has.
+constexpr std::uint64_t kProcfsTag = 0x7Eull << 56;
+constexpr std::uint64_t procfs_ident(std::uint64_t inode) { return kProcfsTag | (inode & ((1ull << 56) - 1)); }
+constexpr bool is_procfs_ident(std::uint64_t ident) { return (ident >> 56) == (kProcfsTag >> 56); }
+static_assert(!is_procfs_ident(0xffff888100000000ull) && is_procfs_ident(procfs_ident(4026531833ull)));
 
 struct ExecInfo {
     std::string exe, cmdline;
@@ -246,18 +251,47 @@ private:
         std::erase_if(execs_, gone);
     }
 
+    // Iterators list one network namespace each: iterate every namespace a process
+    // uses. Returns the namespaces covered; empty when even our own failed.
+    std::unordered_set<std::uint64_t> iterate_namespaces(std::vector<IterRecord>& records) {
+        std::unordered_set<std::uint64_t> covered;
+        auto own_link = proc_.readlink("self/ns/net");
+        std::uint64_t own = 0;  // 0: unknown (then every namespace is entered)
+        if (own_link) own = procfs::parse_inode_link(*own_link, "net").value_or(0);
+        auto members = procfs::netns_members(proc_);
+        members.erase(own);
+        auto pass = [&](int netns_fd, std::string& error) {
+            std::vector<IterRecord> found;
+            for (bool tcp : {true, false}) {
+                auto bytes = progs_->iterate(tcp, netns_fd, error);
+                if (!bytes) return false;
+                auto r = decode_iter_records(*bytes);
+                found.insert(found.end(), r.begin(), r.end());
+            }
+            records.insert(records.end(), found.begin(), found.end());
+            return true;
+        };
+        std::string error;
+        if (!pass(-1, error)) {
+            SO_WARN("socket iterator failed (%s): snapshot from procfs", error.c_str());
+            return covered;
+        }
+        covered.insert(own);
+        for (auto [netns, pid] : members) {
+            std::string path = proc_.root() + "/" + std::to_string(pid) + "/ns/net";
+            int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;  // gone meanwhile
+            if (pass(fd, error)) covered.insert(netns);
+            else SO_DEBUG("network namespace %llu not iterated: %s", (unsigned long long)netns, error.c_str());
+            close(fd);
+        }
+        return covered;
+    }
+
     bool resync_from_iterators(TimeNs now) {
         std::vector<IterRecord> records;
-        for (bool tcp : {true, false}) {
-            std::string error;
-            auto bytes = progs_->iterate(tcp, error);
-            if (!bytes) {
-                SO_WARN("socket iterator failed (%s): snapshot from procfs", error.c_str());
-                return false;
-            }
-            auto r = decode_iter_records(*bytes);
-            records.insert(records.end(), r.begin(), r.end());
-        }
+        auto covered = iterate_namespaces(records);
+        if (covered.empty()) return false;
         iterator_sockets_ = records.size();
         // Sockets without recorded owner (older than the programs) are joined to a
         // process through /proc/PID/fd.
@@ -283,10 +317,12 @@ private:
         }
         // What the iterators cover (TCP, UDP) and they did not list has gone. Sockets
         // that events opened during the pass are not in it: leave those alone.
-        std::size_t closed = table_.close_missing(seen, now, [now](std::uint64_t ident, const SocketRecord& s) {
-            return !(ident & kProcfsIdent) && (s.proto == Proto::tcp || s.proto == Proto::udp) && s.opened < now;
+        std::size_t closed = table_.close_missing(seen, now, [&](std::uint64_t ident, const SocketRecord& s) {
+            return !is_procfs_ident(ident) && (s.proto == Proto::tcp || s.proto == Proto::udp) && s.opened < now &&
+                   covered.count(s.netns);
         });
-        SO_DEBUG("resync: %zu sockets from iterators, %zu intervals closed", records.size(), closed);
+        SO_DEBUG("resync: %zu sockets from iterators in %zu network namespaces, %zu intervals closed", records.size(),
+                 covered.size(), closed);
         return true;
     }
 
@@ -297,18 +333,18 @@ private:
     void resync_icmp_raw(TimeNs now) {
         std::unordered_map<TupleKey, std::vector<std::uint64_t>, TupleKeyHash> from_events;  // tuple → netns
         table_.for_each([&](std::uint64_t ident, const SocketRecord& s) {
-            if (!(ident & kProcfsIdent) && icmp_or_raw(s.proto))
+            if (!is_procfs_ident(ident) && icmp_or_raw(s.proto))
                 from_events[TupleKey::of(s.proto, s.local, s.remote)].push_back(s.netns);
         });
         auto known = [&](const procfs::OwnedSocket& o) {
-            if (table_.contains(o.inode | kProcfsIdent)) return true;
+            if (table_.contains(procfs_ident(o.inode))) return true;
             auto it = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
             return it != from_events.end() && std::find(it->second.begin(), it->second.end(), o.netns) != it->second.end();
         };
         procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw}, known);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
-            std::uint64_t ident = o.inode | kProcfsIdent;
+            std::uint64_t ident = procfs_ident(o.inode);
             seen.insert(ident);
             if (o.pid == 0) continue;  // known already
             auto owner = cache_.get(o.pid);
@@ -319,7 +355,7 @@ private:
                            *owner);
         }
         table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord& s) {
-            return (ident & kProcfsIdent) && icmp_or_raw(s.proto);
+            return is_procfs_ident(ident) && icmp_or_raw(s.proto);
         });
     }
 
@@ -327,7 +363,7 @@ private:
         procfs::Snapshot snap = procfs::take_snapshot(proc_);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
-            std::uint64_t ident = o.inode | kProcfsIdent;
+            std::uint64_t ident = procfs_ident(o.inode);
             seen.insert(ident);
             if (table_.contains(ident)) continue;
             auto owner = cache_.get(o.pid);
@@ -337,7 +373,7 @@ private:
                                         std::min(now, owner->start_time), std::nullopt},
                            *owner);
         }
-        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return ident & kProcfsIdent; });
+        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return is_procfs_ident(ident); });
     }
 
     OwnershipTable& table_;

@@ -83,15 +83,21 @@ Snapshot take_snapshot(const Reader& proc) {
     return snap;
 }
 
-Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
-                          const std::function<bool(const OwnedSocket&)>& known) {
-    Snapshot snap;
+std::unordered_map<std::uint64_t, std::int32_t> netns_members(const Reader& proc,
+                                                             std::unordered_set<std::int32_t>* pids) {
     std::unordered_map<std::uint64_t, std::int32_t> members;
     for (int pid : proc.pids()) {
-        snap.pids.insert(pid);
+        if (pids) pids->insert(pid);
         if (auto ns = proc.readlink(std::to_string(pid) + "/ns/net"))
             if (auto ino = parse_inode_link(*ns, "net")) members.try_emplace(*ino, pid);
     }
+    return members;
+}
+
+Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
+                          const std::function<bool(const OwnedSocket&)>& known) {
+    Snapshot snap;
+    auto members = netns_members(proc, &snap.pids);
     auto want = [&](Proto p) { return std::find(protos.begin(), protos.end(), p) != protos.end(); };
     std::vector<TableEntry> unknown;
     for (TableEntry& t : read_tables(proc, std::move(members), want, snap)) {

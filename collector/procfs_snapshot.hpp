@@ -33,6 +33,11 @@ struct Snapshot {
 
 Snapshot take_snapshot(const Reader& proc);
 
+// Every network namespace some process uses: namespace inode → a pid inside it.
+// Fills `pids` with every process seen.
+std::unordered_map<std::uint64_t, std::int32_t> netns_members(const Reader& proc,
+                                                             std::unordered_set<std::int32_t>* pids = nullptr);
+
 // The same for the listed protocols only (e.g. the ICMP and raw sockets that the BPF
 // iterators do not cover). Sockets `known` says the caller already has come back with
 // pid 0; the fd tables, the costly part, are read only when some other socket exists.
