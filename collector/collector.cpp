@@ -93,6 +93,21 @@ int run_collector(const CollectOptions& opt) {
         SO_INFO("mode: %s (%s); journal %s", mode.c_str(), reason.c_str(), opt.journal.c_str());
 
     TimeNs next_counters = 0, next_retention = 0;
+    // A journal that cannot be written for a while (disk full) does not stop the
+    // collector: the writer keeps what is queued and retries; say so once, and when
+    // it recovers.
+    bool failing = false;
+    auto journal_write = [&](auto&& write) {
+        try {
+            write();
+            if (failing) SO_INFO("journal %s written again", opt.journal.c_str());
+            failing = false;
+        } catch (const JournalError& e) {
+            if (!failing)
+                SO_WARN("%s: keeping %zu operations in memory and retrying", e.what(), writer->pending());
+            failing = true;
+        }
+    };
     for (;;) {
         TimeNs now = wall_now();
         if (now >= source->next_tick()) source->tick(now);
@@ -101,13 +116,18 @@ int run_collector(const CollectOptions& opt) {
             writer->set_counter("sockets.live", std::int64_t(table.size()));
             writer->set_counter("sockets.opened", std::int64_t(table.opened_total()));
             writer->set_counter("journal.rows", writer->rows_written());
+            writer->set_counter("journal.failed_flushes", writer->failed_flushes());
+            writer->set_counter("journal.dropped", writer->dropped());
             next_counters = now + kCounterInterval;
-            if (writer->pending() == 0) writer->flush();  // counters alone
+            if (writer->pending() == 0) journal_write([&] { writer->flush(); });  // counters alone
         }
-        if (now >= writer->flush_deadline()) writer->flush();
+        if (now >= writer->flush_deadline()) journal_write([&] { writer->flush(); });
         if (now >= next_retention) {
-            if (auto removed = writer->apply_retention(now)) SO_DEBUG("retention removed %lld rows", (long long)removed);
-            writer->set_counter("journal.bytes", writer->file_size());
+            journal_write([&] {
+                if (auto removed = writer->apply_retention(now))
+                    SO_DEBUG("retention removed %lld rows", (long long)removed);
+                writer->set_counter("journal.bytes", writer->file_size());
+            });
             next_retention = now + kRetentionInterval;
         }
 
@@ -145,7 +165,12 @@ int run_collector(const CollectOptions& opt) {
         }
     }
     source->report(*writer);
-    writer->close();
+    try {
+        writer->close();
+    } catch (const JournalError& e) {
+        SO_ERROR("%s: %zu operations not written", e.what(), writer->pending());
+        return 1;
+    }
     return 0;
 }
 

@@ -204,7 +204,13 @@ void JournalWriter::remember(const ProcessInfo& p) {
 void JournalWriter::enqueue(Op op) {
     if (ops_.empty()) first_pending_ = wall_now();
     ops_.push_back(std::move(op));
-    if (ops_.size() >= opt_.max_batch) flush();
+    if (ops_.size() >= opt_.max_batch && wall_now() >= retry_at_) {
+        try {
+            flush();
+        } catch (const JournalError&) {
+            // Kept for the next attempt; the collector's own flush reports the error.
+        }
+    }
 }
 
 JournalWriter::SocketId JournalWriter::open_socket(const SocketRecord& s, const ProcessInfo& owner) {
@@ -233,7 +239,7 @@ void JournalWriter::set_counter(std::string_view name, std::int64_t value) {
 }
 
 TimeNs JournalWriter::flush_deadline() const {
-    return ops_.empty() ? INT64_MAX : first_pending_ + opt_.flush_delay;
+    return ops_.empty() ? INT64_MAX : std::max(first_pending_ + opt_.flush_delay, retry_at_);
 }
 
 std::int64_t JournalWriter::process_row(const ProcessKey& key) {
@@ -283,6 +289,37 @@ void JournalWriter::flush() {
             }
         }
     }
+    // A failed batch (disk full, I/O error) is rolled back and kept for the next
+    // attempt, a second later: nothing is lost while memory lasts.
+    const std::int64_t seq0 = next_seq_, rows0 = rows_written_;
+    const bool counters0 = counters_dirty_;
+    std::vector<ProcessKey> exited;
+    try {
+        write_batch(ops, exited);
+    } catch (const JournalError&) {
+        next_seq_ = seq0;
+        rows_written_ = rows0;
+        counters_dirty_ = counters0;
+        process_ids_.clear();  // rows this batch inserted are gone; upserts find the others again
+        ops.insert(ops.end(), std::make_move_iterator(ops_.begin()), std::make_move_iterator(ops_.end()));
+        ops_.swap(ops);
+        if (ops_.size() > opt_.max_pending) {  // memory is not endless either: oldest first
+            std::size_t drop = ops_.size() - opt_.max_pending;
+            ops_.erase(ops_.begin(), ops_.begin() + std::ptrdiff_t(drop));
+            dropped_ += std::int64_t(drop);
+        }
+        ++failed_flushes_;
+        retry_at_ = wall_now() + kNsPerSec;
+        throw;
+    }
+    retry_at_ = 0;
+    for (const ProcessKey& k : exited) {
+        process_info_.erase(k);
+        process_ids_.erase(k);
+    }
+}
+
+void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& exited) {
     Transaction tx(*db_);
     for (auto& op : ops) {
         if (auto* o = std::get_if<OpOpen>(&op)) {
@@ -303,8 +340,7 @@ void JournalWriter::flush() {
         } else if (auto* e = std::get_if<OpExit>(&op)) {
             exit_process_.bind(1, e->when).bind(2, next_seq_++).bind(3, host_id_).bind(4, e->key.pid);
             exit_process_.bind(5, std::int64_t(e->key.start_ticks)).run();
-            process_info_.erase(e->key);
-            process_ids_.erase(e->key);
+            exited.push_back(e->key);
         }
         ++rows_written_;
     }

@@ -18,6 +18,9 @@ struct WriterOptions {
     // time of one commit. Under load one transaction carries everything queued meanwhile.
     TimeNs flush_delay = 20 * 1'000'000;
     std::size_t max_batch = 20000;  // flush early when this many operations wait
+    // While the journal cannot be written (disk full), at most this many operations
+    // wait in memory (about 150 bytes each); beyond it the oldest are dropped.
+    std::size_t max_pending = 2'000'000;
     TimeNs retain = 0;              // delete intervals closed longer ago than this (0: keep)
     std::int64_t max_size = 0;      // keep the file under this many bytes (0: no limit)
 };
@@ -61,7 +64,9 @@ public:
     std::size_t pending() const { return ops_.size(); }
     // When the oldest queued operation must be committed (INT64_MAX when none waits).
     TimeNs flush_deadline() const;
-    void flush();  // one transaction for everything queued
+    // One transaction for everything queued. On failure (JournalError) nothing of it
+    // is written and all of it stays queued; flush_deadline() then waits a second.
+    void flush();
     // Deletes old intervals and processes per the options; returns rows removed.
     std::int64_t apply_retention(TimeNs now);
     // Stops the run: flushes and records the stop time. Called by the destructor too.
@@ -69,6 +74,8 @@ public:
 
     const std::string& path() const { return db_->path(); }
     std::int64_t rows_written() const { return rows_written_; }
+    std::int64_t failed_flushes() const { return failed_flushes_; }
+    std::int64_t dropped() const { return dropped_; }  // operations given up (max_pending)
     std::int64_t file_size() const;
 
 private:
@@ -92,6 +99,7 @@ private:
     using Op = std::variant<OpOpen, OpClose, OpOwner, OpExit>;
 
     void enqueue(Op op);
+    void write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& exited);
     std::int64_t process_row(const ProcessKey& key);
     void remember(const ProcessInfo& p);
     void close_stale_intervals();
@@ -101,7 +109,8 @@ private:
     int lock_fd_ = -1;
     std::int64_t host_id_ = 0, run_id_ = 0;
     std::int64_t next_socket_id_ = 1, next_seq_ = 1;
-    std::int64_t rows_written_ = 0;
+    std::int64_t rows_written_ = 0, failed_flushes_ = 0, dropped_ = 0;
+    TimeNs retry_at_ = 0;  // after a failed flush, the next attempt
     std::vector<Op> ops_;
     TimeNs first_pending_ = 0;
     // Process details waiting to be written, and rows already written this run.
