@@ -1,25 +1,85 @@
 #include "conversation_cache.hpp"
 
+#include <cstring>
+
 namespace sockowner::plugin {
+
+namespace {
+
+// A fixed order of endpoints (family, address, port), so that both ends of a flow name
+// the same entry.
+bool sorts_after(const Endpoint& a, const Endpoint& b) {
+    if (a.addr.family() != b.addr.family()) return a.addr.family() > b.addr.family();
+    if (int c = std::memcmp(a.addr.bytes().data(), b.addr.bytes().data(), 16)) return c > 0;
+    return a.port > b.port;
+}
+
+}  // namespace
+
+void ConversationCache::clear() {
+    slots_.clear();
+    flows_.clear();
+    sides_ = 0;
+    last_ = kNone;
+}
+
+void ConversationCache::grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+        if (s.index == 0) continue;
+        std::size_t i = TupleKeyHash{}(flows_[s.index - 1].key) & mask;
+        while (slots_[i].index != 0) i = (i + 1) & mask;
+        slots_[i] = s;
+    }
+}
+
+std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert,
+                                        int& side) {
+    bool swap = sorts_after(local, remote);
+    side = swap ? 1 : 0;
+    TupleKey key = swap ? TupleKey::of(proto, remote, local) : TupleKey::of(proto, local, remote);
+    if (last_ != kNone && flows_[last_].key == key) return last_;
+    if (insert && (flows_.size() + 1) * 2 > slots_.size()) grow();  // at most half full
+    if (slots_.empty()) return kNone;
+    std::uint64_t h = TupleKeyHash{}(key);
+    auto tag = std::uint32_t(h >> 32);
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        Slot& s = slots_[i];
+        if (s.index == 0) {
+            if (!insert) return kNone;
+            flows_.push_back(Flow{key, {}});
+            s.index = std::uint32_t(flows_.size());
+            s.tag = tag;
+            return last_ = s.index - 1;
+        }
+        if (s.tag == tag && flows_[s.index - 1].key == key) return last_ = s.index - 1;
+    }
+}
 
 void ConversationCache::remember(Proto proto, const Endpoint& local, const Endpoint& remote,
                                  const SideOwner& owner, TimeNs at) {
-    SideOwner o = owner;
-    o.how = How::conversation;
-    Entry& e = flows_[TupleKey::of(proto, local, remote)];
-    e.owner = o;
-    e.last = at;
+    int side = 0;
+    Side& s = flows_[locate(proto, local, remote, true, side)].side[side];
+    if (!s.owner.known()) ++sides_;
+    s.owner = owner;
+    s.owner.how = How::conversation;
+    s.last = at;
 }
 
 std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& local, const Endpoint& remote,
                                                    TimeNs at) {
-    auto it = flows_.find(TupleKey::of(proto, local, remote));
-    if (it == flows_.end()) return std::nullopt;
-    Entry& e = it->second;
-    TimeNs gap = at >= e.last ? at - e.last : e.last - at;
+    int side = 0;
+    std::uint32_t f = locate(proto, local, remote, false, side);
+    if (f == kNone) return std::nullopt;
+    Side& s = flows_[f].side[side];
+    if (!s.owner.known()) return std::nullopt;
+    TimeNs gap = at >= s.last ? at - s.last : s.last - at;
     if (gap > idle_) return std::nullopt;
-    if (at > e.last) e.last = at;
-    return e.owner;
+    if (at > s.last) s.last = at;
+    return s.owner;
 }
 
 }  // namespace sockowner::plugin

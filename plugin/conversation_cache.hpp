@@ -6,9 +6,9 @@
 #include "tuple_key.hpp"
 #include "types.hpp"
 
-#include <array>
+#include <cstdint>
 #include <optional>
-#include <unordered_map>
+#include <vector>
 
 namespace sockowner::plugin {
 
@@ -22,17 +22,38 @@ public:
     // The owner of the flow's earlier packets, when the last was at most `idle` before `at`.
     std::optional<SideOwner> recall(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at);
 
-    std::size_t size() const { return flows_.size(); }
-    void clear() { flows_.clear(); }
+    std::size_t size() const { return sides_; }  // flow sides remembered
+    void clear();
 
 private:
-    struct Entry {
-        SideOwner owner;
-        TimeNs last;
+    // Both ends of a flow share one entry, keyed by the tuple with its endpoints in a
+    // fixed order; side[0] is the end that sorts first. A packet asks about both of
+    // its ends, so its second question finds the entry of the first (last_).
+    struct Side {
+        SideOwner owner;  // how == unknown: nothing remembered for this end
+        TimeNs last = 0;
     };
+    struct Flow {
+        TupleKey key;
+        Side side[2];
+    };
+    // Open addressing over a power-of-two table: index + 1 into flows_ (0 = empty)
+    // and the hash's upper half, so that a probe rarely touches a flow it does not want.
+    struct Slot {
+        std::uint32_t index = 0;
+        std::uint32_t tag = 0;
+    };
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+
+    // The flow of that tuple and the side that is `local`'s; kNone when absent and not `insert`.
+    std::uint32_t locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert, int& side);
+    void grow();
 
     TimeNs idle_;
-    std::unordered_map<TupleKey, Entry, TupleKeyHash> flows_;
+    std::vector<Slot> slots_;
+    std::vector<Flow> flows_;
+    std::size_t sides_ = 0;
+    std::uint32_t last_ = kNone;  // the flow found by the previous locate()
 };
 
 }  // namespace sockowner::plugin

@@ -49,6 +49,56 @@ void later_owner_replaces_earlier(void**) {
     assert_int_equal(o->process_id, 43);
 }
 
+void both_ends_of_a_flow(void**) {
+    ConversationCache c(120 * kSec);
+    const SideOwner kServer{How::local, 9, 17};
+    c.remember(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kCurl, kT0);
+    c.remember(Proto::tcp, ep("127.0.0.1:8000"), ep("127.0.0.1:40000"), kServer, kT0);
+    assert_int_equal(c.size(), 2);
+    auto client = c.recall(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kT0 + kSec);
+    auto server = c.recall(Proto::tcp, ep("127.0.0.1:8000"), ep("127.0.0.1:40000"), kT0 + kSec);
+    assert_true(client && server);
+    assert_int_equal(client->process_id, 42);
+    assert_int_equal(server->process_id, 17);
+    assert_int_equal(int(server->how), int(How::conversation));
+    // Each end keeps its own time: the client's end alone stays alive.
+    assert_true(c.recall(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kT0 + 100 * kSec).has_value());
+    assert_true(c.recall(Proto::tcp, ep("127.0.0.1:40000"), ep("127.0.0.1:8000"), kT0 + 200 * kSec).has_value());
+    assert_false(c.recall(Proto::tcp, ep("127.0.0.1:8000"), ep("127.0.0.1:40000"), kT0 + 200 * kSec).has_value());
+
+    // A socket connected to itself: both ends are the same socket.
+    c.remember(Proto::tcp, ep("127.0.0.1:5000"), ep("127.0.0.1:5000"), kCurl, kT0);
+    assert_int_equal(c.size(), 3);
+    assert_true(c.recall(Proto::tcp, ep("127.0.0.1:5000"), ep("127.0.0.1:5000"), kT0).has_value());
+}
+
+void many_flows(void**) {
+    ConversationCache c(120 * kSec);
+    auto endpoint = [](int i) {
+        Endpoint e = ep(i % 2 ? "10.0.0.1:1" : "[2001:db8::1]:1");
+        e.port = std::uint16_t(1024 + i);
+        return e;
+    };
+    const Endpoint server4 = ep("192.0.2.1:443"), server6 = ep("[2001:db8::2]:443");
+    for (int i = 0; i < 20000; ++i) {
+        const Endpoint& server = i % 2 ? server4 : server6;
+        c.remember(Proto::tcp, endpoint(i), server, {How::exact, i + 1, i + 1}, kT0 + i);
+        if (i % 3 == 0) c.remember(Proto::tcp, server, endpoint(i), {How::local, 1, 1}, kT0 + i);
+    }
+    for (int i = 0; i < 20000; ++i) {
+        const Endpoint& server = i % 2 ? server4 : server6;
+        auto o = c.recall(Proto::tcp, endpoint(i), server, kT0 + 20000);
+        assert_true(o.has_value());
+        assert_int_equal(o->process_id, i + 1);
+        assert_int_equal(c.recall(Proto::tcp, server, endpoint(i), kT0 + 20000).has_value(), i % 3 == 0);
+        assert_false(c.recall(Proto::udp, endpoint(i), server, kT0 + 20000).has_value());
+    }
+    assert_int_equal(c.size(), 20000 + 6667);
+    c.clear();
+    assert_int_equal(c.size(), 0);
+    assert_false(c.recall(Proto::tcp, endpoint(1), server4, kT0).has_value());
+}
+
 }  // namespace
 
 int main() {
@@ -56,6 +106,8 @@ int main() {
         cmocka_unit_test(recalls_by_direction_and_protocol),
         cmocka_unit_test(idle_flows_are_over),
         cmocka_unit_test(later_owner_replaces_earlier),
+        cmocka_unit_test(both_ends_of_a_flow),
+        cmocka_unit_test(many_flows),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
