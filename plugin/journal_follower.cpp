@@ -33,6 +33,7 @@ void JournalFollower::forget() {
     index_.clear();
     coverage_ = HostCoverage();
     processes_.clear();
+    ++process_generation_;
     source_by_socket_.clear();
     sources_.clear();
     socket_seq_ = process_seq_ = 0;
@@ -59,7 +60,10 @@ void JournalFollower::read_changes() {
     ++reads_;
     bool first = socket_seq_ == 0 && process_seq_ == 0;
     TimeNs start = clock_();
-    process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) { processes_[p.id] = p; });
+    process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) {
+        processes_[p.id] = p;
+        ++process_generation_;
+    });
     socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
         index_.upsert(r);
         coverage_.add_address(r.host_id, r.s.local.addr);

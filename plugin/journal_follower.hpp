@@ -41,7 +41,10 @@ public:
 
     const OwnerIndex& index() const { return index_; }
     const HostCoverage& coverage() const { return coverage_; }
+    // The row stays where it is, unchanged, while process_generation() stays the same.
     const ProcessRow* process(std::int64_t id) const;
+    // Changes whenever process rows are read or forgotten: what was rendered from them is stale.
+    std::uint64_t process_generation() const { return process_generation_; }
     // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
     std::string_view socket_source(std::int64_t socket_id) const;
 
@@ -62,6 +65,7 @@ private:
     TimeNs last_look_ = 0, last_open_attempt_ = 0;
     bool looked_ = false, open_attempted_ = false;
     std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0;
+    std::uint64_t process_generation_ = 0;
     TimeNs load_time_ = 0;
 
     OwnerIndex index_;

@@ -2,8 +2,9 @@
 // that sent and received it, from the sockowner journal.
 //
 // First pass: the frame's tuple (packet_headers), the per-side rules (side_plan) and
-// the journal (attribution) give both owners, stored with the frame. Later passes
-// (the GUI re-dissects constantly) only display what was stored.
+// the journal (attribution) give both owners, stored by frame number. Later passes
+// (the GUI re-dissects constantly) only display what was stored, with labels rendered
+// once per process (owner_labels).
 #define WS_LOG_DOMAIN "proc"
 
 #include <wireshark.h>
@@ -12,7 +13,6 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 
 #include <unistd.h>
@@ -20,12 +20,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 
 #include "attribution.hpp"
+#include "frame_table.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
+#include "owner_labels.hpp"
 #include "packet-proc.hpp"
 #include "packet_headers.hpp"
 #include "paths.hpp"
@@ -63,23 +64,32 @@ const char* pref_journal = "";
 guint pref_time_slack_ms = 1000;
 gboolean pref_info_column = TRUE;
 
-// The plugin's state: the journal stays loaded across capture files while its path
-// does not change; flows, waits and the live-capture check are per file.
+// What the first pass found for a frame.
+struct FrameRecord {
+    enum class State : std::uint8_t {
+        none,      // not attributed (yet, or nothing to attribute)
+        unusable,  // the journal could not be read
+        owners,
+    };
+    FrameOwners owners;
+    State state = State::none;
+};
+
+// The plugin's state: the journal (and the labels rendered from it) stays loaded across
+// capture files while its path does not change; frames, flows, waits and the
+// live-capture check are per file.
 struct ProcState {
     std::string path;
     std::unique_ptr<JournalFollower> journal;
     std::unique_ptr<Attributor> attributor;
+    std::unique_ptr<OwnerLabelCache> labels;
+    FrameTable<FrameRecord> frames;
     int live = -1;  // -1: not checked yet for this file
     std::string reported;  // the last journal error printed on the console
     bool load_reported = false;
 };
 // Never destroyed: freeing a large index at exit would only cost time.
 ProcState& state = *new ProcState();
-
-struct FrameRecord {
-    FrameOwners owners;
-    bool journal_unusable = false;
-};
 
 std::string journal_path_pref() {
     if (pref_journal && *pref_journal) return pref_journal;
@@ -105,6 +115,7 @@ void apply_prefs() {
     std::string path = journal_path_pref();
     if (!state.journal || path != state.path) {
         state.attributor.reset();
+        state.labels.reset();
         state.journal = std::make_unique<JournalFollower>(path);
         state.path = path;
         state.reported.clear();
@@ -114,6 +125,7 @@ void apply_prefs() {
         state.attributor = std::make_unique<Attributor>(*state.journal, attribution_options());
     else
         state.attributor->set_options(attribution_options());
+    if (!state.labels) state.labels = std::make_unique<OwnerLabelCache>(*state.journal);
 }
 
 // Prints the journal's problem once (until it changes or goes away), and how long
@@ -162,8 +174,9 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
         state.journal->refresh(kRequeryInterval);
         report_journal();
         if (!state.journal->usable()) {
-            r.journal_unusable = true;
+            r.state = FrameRecord::State::unusable;
         } else {
+            r.state = FrameRecord::State::owners;
             PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
             if (state.live < 0) {
                 state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
@@ -177,7 +190,9 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
                 r.owners = state.attributor->attribute(plan);
             }
         }
-        return new (wmem_alloc(wmem_file_scope(), sizeof(FrameRecord))) FrameRecord(r);
+        FrameRecord& stored = state.frames.make(pinfo->num);
+        stored = r;
+        return &stored;
     } catch (const std::exception& e) {
         // Out of memory, most likely: leave this frame without process fields.
         ws_warning("frame %u: %s", pinfo->num, e.what());
@@ -185,37 +200,22 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     }
 }
 
-// The label of one side: "curl", "[kernel]", or nullptr when unknown.
-const char* side_name(const SideOwner& o, const ProcessRow*& p) {
-    p = nullptr;
-    if (o.is_kernel()) return kKernelName;
-    if (!o.is_process()) return nullptr;
-    p = state.journal->process(o.process_id);
-    return p ? p->p.comm.c_str() : nullptr;
-}
-
 void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s) {
     if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
 }
 
-void add_side(proto_tree* tree, tvbuff_t* tvb, const SideFields& hf, const char* label, const SideOwner& o) {
+void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const SideOwner& o, const OwnerLabels& l) {
     if (!o.known()) return;
-    const ProcessRow* p = nullptr;
-    const char* name = side_name(o, p);
-    proto_tree* st;
-    if (p)
-        st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr, "%s process: %s (%d)", label,
-                                           name, p->p.pid);
-    else
-        st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr, "%s process: %s", label,
-                                           name ? name : "unknown");
+    const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
+    proto_tree* st = proto_tree_add_subtree(tree, tvb, 0, 0, ett_proc_side, nullptr, l.title_for(end).c_str());
+    const ProcessRow* p = l.row;
     if (p) {
         proto_tree_add_uint(st, hf.pid, tvb, 0, 0, guint32(p->p.pid));
         proto_item_set_hidden(proto_tree_add_uint(st, hf_proc_pid, tvb, 0, 0, guint32(p->p.pid)));
     }
-    if (name) {
-        proto_tree_add_string(st, hf.name, tvb, 0, 0, name);
-        proto_item_set_hidden(proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, name));
+    if (l.name) {
+        proto_tree_add_string(st, hf.name, tvb, 0, 0, l.name);
+        proto_item_set_hidden(proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, l.name));
     }
     if (p) {
         add_string_if(st, hf.cmdline, tvb, p->p.cmdline);
@@ -225,39 +225,35 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, const SideFields& hf, const char*
         add_string_if(st, hf.user, tvb, p->p.user);
         add_string_if(st, hf.container, tvb, p->p.container);
     }
+    // Both name literals or strings the journal keeps: NUL-terminated.
     std::string_view source = o.is_kernel() ? std::string_view("kernel") : state.journal->socket_source(o.socket_id);
-    if (!source.empty()) proto_tree_add_string(st, hf.source, tvb, 0, 0, std::string(source).c_str());
-    proto_tree_add_string(st, hf.match, tvb, 0, 0, std::string(how_name(o.how)).c_str());
+    if (!source.empty()) proto_tree_add_string(st, hf.source, tvb, 0, 0, source.data());
+    proto_tree_add_string(st, hf.match, tvb, 0, 0, how_name(o.how).data());
 }
 
-// Appends "curl 4242", "kernel" or "?".
-void append_info_label(wmem_strbuf_t* out, const SideOwner& o) {
-    const ProcessRow* p = nullptr;
-    const char* name = side_name(o, p);
-    if (o.is_kernel())
-        wmem_strbuf_append(out, "kernel");
-    else if (!name)
-        wmem_strbuf_append_c(out, '?');
-    else if (p)
-        wmem_strbuf_append_printf(out, "%s %d", name, p->p.pid);
-    else
-        wmem_strbuf_append(out, name);
+// Appends " [curl 4242 → python3 17]" ("kernel" for the kernel, "?" when unknown).
+void append_info_tag(column_info* cinfo, const OwnerLabels& src, const OwnerLabels& dst) {
+    static std::string tag;  // dissection is single-threaded; reused to avoid allocating
+    tag.assign(" [").append(src.info).append(" \u2192 ").append(dst.info).append("]");
+    col_append_str(cinfo, COL_INFO, tag.c_str());
 }
 
-// "curl (4242)", "[kernel]", nullptr
-const char* tap_label(wmem_allocator_t* pool, const SideOwner& o) {
-    const ProcessRow* p = nullptr;
-    const char* name = side_name(o, p);
-    if (!name) return nullptr;
-    return p ? wmem_strdup_printf(pool, "%s (%d)", name, p->p.pid) : name;
+// "curl (4242)", "[kernel]", nullptr: in the packet's pool, since the cached labels may
+// be rendered again before the tap listeners are done with them.
+const char* tap_label(wmem_allocator_t* pool, const OwnerLabels& l) {
+    return l.stats.empty() ? nullptr : wmem_strdup(pool, l.stats.c_str());
 }
 
-// A visible tree, or one of our fields referenced (a filter, -e, a column): tshark -T
-// fields builds an invisible tree for every packet, where adding ~20 items that
-// nobody reads would cost more than the rest of this dissector.
+// A visible tree (the GUI's details, -V, and tshark 4.0's -T fields, which builds the
+// whole tree since it cannot tell which fields it will print), or one of our fields
+// referenced (a filter, a column): a display filter builds an invisible tree for
+// every packet, where adding ~25 items that nobody reads would cost more than the rest
+// of this dissector.
 bool fields_wanted(proto_tree* tree) {
     if (!tree) return false;
     if (PTREE_DATA(tree)->visible) return true;
+    // Referencing a field references its protocol too: one check for the usual "no".
+    if (!proto_field_is_referenced(tree, proto_proc)) return false;
     for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
         for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match})
             if (proto_field_is_referenced(tree, hf)) return true;
@@ -266,40 +262,37 @@ bool fields_wanted(proto_tree* tree) {
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return 0;
-    auto* rec = static_cast<FrameRecord*>(p_get_proto_data(wmem_file_scope(), pinfo, proto_proc, 0));
-    if (!rec) {
+    FrameRecord* rec = state.frames.find(pinfo->num);
+    if (!rec || rec->state == FrameRecord::State::none) {
         if (PINFO_FD_VISITED(pinfo)) return 0;  // the first pass found nothing to attribute
         rec = first_pass(tvb, pinfo);
         if (!rec) return 0;
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_proc, 0, rec);
     }
 
     proto_item* ti = proto_tree_add_item(tree, proto_proc, tvb, 0, 0, ENC_NA);
-    if (rec->journal_unusable) {
+    if (rec->state == FrameRecord::State::unusable) {
         const std::string& error = state.journal->error();
         expert_add_info_format(pinfo, ti, &ei_proc_journal_unavailable, "Process journal unavailable: %s",
                                error.empty() ? state.journal->path().c_str() : error.c_str());
         return tvb_captured_length(tvb);
     }
     const FrameOwners& o = rec->owners;
-    if (fields_wanted(tree)) {
+    bool add_fields = fields_wanted(tree);
+    bool info_tag = pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known());
+    bool tapped = have_tap_listener(proc_tap);
+    if (!add_fields && !info_tag && !tapped) return tvb_captured_length(tvb);
+    const OwnerLabels& src = state.labels->get(o.src);
+    const OwnerLabels& dst = state.labels->get(o.dst);
+    if (add_fields) {
         proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
-        add_side(pt, tvb, hf_proc_src, "Source", o.src);
-        add_side(pt, tvb, hf_proc_dst, "Destination", o.dst);
+        add_side(pt, tvb, End::src, o.src, src);
+        add_side(pt, tvb, End::dst, o.dst, dst);
     }
-    if (pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known())) {
-        wmem_strbuf_t* tag = wmem_strbuf_sized_new(pinfo->pool, 64, 0);  // " [curl 4242 → python3 17]"
-        wmem_strbuf_append(tag, " [");
-        append_info_label(tag, o.src);
-        wmem_strbuf_append(tag, " \u2192 ");
-        append_info_label(tag, o.dst);
-        wmem_strbuf_append_c(tag, ']');
-        col_append_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(tag));
-    }
-    if (have_tap_listener(proc_tap)) {
+    if (info_tag) append_info_tag(pinfo->cinfo, src, dst);
+    if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
-        t->src = tap_label(pinfo->pool, o.src);
-        t->dst = tap_label(pinfo->pool, o.dst);
+        t->src = tap_label(pinfo->pool, src);
+        t->dst = tap_label(pinfo->pool, dst);
         t->bytes = pinfo->fd->pkt_len;
         tap_queue_packet(proc_tap, pinfo, t);
     }
@@ -311,6 +304,7 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 void proc_init() {
     apply_prefs();
     state.attributor->new_file();
+    state.frames.clear();
     state.live = -1;
 }
 
@@ -319,6 +313,7 @@ void proc_cleanup() {
     ws_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
              (long long)state.journal->reads(), (long long)state.attributor->waits());
     state.attributor->new_file();
+    state.frames.clear();
 }
 
 // "Source PID", proc.src.pid ...: the strings live as long as the registration.

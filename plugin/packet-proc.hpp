@@ -12,6 +12,3 @@ struct proc_tap_info {
 
 void proto_register_proc(void);
 void register_proc_stats_tree(void);
-
-// The name shown for kernel-generated packets.
-inline constexpr const char* kKernelName = "[kernel]";

@@ -1,0 +1,45 @@
+// Per-frame records by frame number: made on demand, in any order, never moved.
+#include "frame_table.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner::plugin;
+
+namespace {
+
+struct Rec {
+    int value = 0;
+};
+
+void made_on_demand(void**) {
+    FrameTable<Rec, 8> t;
+    assert_null(t.find(0));
+    assert_null(t.find(1));
+    Rec& r1 = t.make(1);
+    assert_int_equal(r1.value, 0);
+    r1.value = 11;
+    assert_ptr_equal(t.find(1), &r1);
+    assert_int_equal(t.find(2)->value, 0);  // same chunk: made, empty
+    assert_null(t.find(8));
+    // Far ahead, then back: earlier records stay where they were.
+    t.make(1000).value = 1000;
+    assert_null(t.find(500));
+    assert_ptr_equal(t.find(1), &r1);
+    assert_int_equal(t.find(1000)->value, 1000);
+    for (std::uint32_t n = 1; n < 2000; ++n) t.make(n).value += 1;
+    assert_int_equal(r1.value, 12);
+    assert_int_equal(t.find(1000)->value, 1001);
+    assert_int_equal(t.find(1999)->value, 1);
+    t.clear();
+    assert_null(t.find(1));
+    assert_int_equal(t.make(1).value, 0);
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(made_on_demand),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

@@ -1,0 +1,116 @@
+// The labels shown for an owner: rendered once per process, and again when the
+// journal's process rows change (an exec renames a process).
+#include "owner_labels.hpp"
+#include "test_helpers.hpp"
+#include "writer.hpp"
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::plugin;
+using namespace sockowner::test;
+
+namespace {
+
+constexpr TimeNs kMs = 1'000'000;
+
+struct FakeClock {
+    TimeNs now = 1'000 * kSec;
+    Clock clock() {
+        return [this] { return now; };
+    }
+};
+
+std::int64_t process_id_of(const JournalFollower& f, const char* local, const char* remote) {
+    auto m = f.index().find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + kSec}, MatchOptions{});
+    assert_true(m.has_value());
+    return m->socket->process_id;
+}
+
+void process_kernel_and_unknown(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "test", kT0);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "curl"));
+        w.flush();
+    }
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+
+    SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
+    const OwnerLabels& l = cache.get(curl);
+    assert_non_null(l.row);
+    assert_int_equal(l.row->p.pid, 4242);
+    assert_str_eq(l.name, "curl");
+    assert_str_eq(l.info, "curl 4242");
+    assert_str_eq(l.title_for(End::src), "Source process: curl (4242)");
+    assert_str_eq(l.title_for(End::dst), "Destination process: curl (4242)");
+    assert_str_eq(l.stats, "curl (4242)");
+    assert_ptr_equal(&cache.get(curl), &l);  // the same entry, not rendered again
+    assert_int_equal(cache.size(), 1);
+
+    const OwnerLabels& k = cache.get(SideOwner{How::kernel, 0, 0});
+    assert_null(k.row);
+    assert_str_eq(k.name, "[kernel]");
+    assert_str_eq(k.info, "kernel");
+    assert_str_eq(k.title_for(End::src), "Source process: [kernel]");
+    assert_str_eq(k.stats, "[kernel]");
+
+    for (const SideOwner& o : {SideOwner{}, SideOwner{How::exact, 1, 999}}) {  // unknown; a row the journal lacks
+        const OwnerLabels& u = cache.get(o);
+        assert_null(u.row);
+        assert_null(u.name);
+        assert_str_eq(u.info, "?");
+        assert_str_eq(u.title_for(End::dst), "Destination process: unknown");
+        assert_true(u.stats.empty());
+    }
+}
+
+void rendered_again_when_the_process_changes(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "test", kT0);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "bash"));
+        w.flush();
+    }
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+    SideOwner o{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
+    assert_str_eq(cache.get(o).info, "bash 4242");
+    auto generation = f.process_generation();
+
+    // The same process after exec, as a later collector records it.
+    {
+        JournalWriter w(path);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:5556", "10.0.0.2:80", kT0 + kSec), process(4242, 100, "curl"));
+        w.flush();
+    }
+    assert_str_eq(cache.get(o).info, "bash 4242");  // not read yet
+    clk.now += 100 * kMs;
+    f.refresh(100 * kMs);
+    assert_true(f.process_generation() != generation);
+    assert_int_equal(process_id_of(f, "10.0.0.1:5556", "10.0.0.2:80"), o.process_id);
+    const OwnerLabels& l = cache.get(o);
+    assert_str_eq(l.info, "curl 4242");
+    assert_str_eq(l.name, "curl");
+    assert_str_eq(l.title_for(End::src), "Source process: curl (4242)");
+    assert_str_eq(l.stats, "curl (4242)");
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(process_kernel_and_unknown),
+        cmocka_unit_test(rendered_again_when_the_process_changes),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
