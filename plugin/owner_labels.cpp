@@ -14,18 +14,7 @@ void set_unknown(OwnerLabels& l) {
     l.stats.clear();
 }
 
-}  // namespace
-
-OwnerLabelCache::OwnerLabelCache(const JournalFollower& journal) : journal_(journal) {
-    kernel_.name = kKernelName;
-    kernel_.info = "kernel";
-    for (int e = 0; e < 2; ++e) kernel_.title[e] = std::string(kEndTitle[e]) + " process: " + kKernelName;
-    kernel_.stats = kKernelName;
-    set_unknown(unknown_);
-}
-
-void OwnerLabelCache::render(OwnerLabels& l, std::int64_t process_id) const {
-    const ProcessRow* p = journal_.process(process_id);
+void set_process(OwnerLabels& l, const ProcessRow* p) {
     if (!p) {
         set_unknown(l);
         return;
@@ -39,14 +28,69 @@ void OwnerLabelCache::render(OwnerLabels& l, std::int64_t process_id) const {
     for (int e = 0; e < 2; ++e) l.title[e].assign(kEndTitle[e]).append(" process: ").append(l.stats);
 }
 
-const OwnerLabels& OwnerLabelCache::get(const SideOwner& o) {
-    if (o.is_kernel()) return kernel_;
-    if (!o.is_process()) return unknown_;
-    auto [it, inserted] = by_process_.try_emplace(o.process_id);
-    Entry& e = it->second;
-    std::uint64_t generation = journal_.process_generation();
-    if (inserted || e.generation != generation) {
-        render(e.labels, o.process_id);
+std::size_t slot_of(std::int64_t process_id, std::size_t mask) {
+    auto h = std::uint64_t(process_id) * 0x9E3779B97F4A7C15ull;
+    return std::size_t(h ^ (h >> 32)) & mask;
+}
+
+}  // namespace
+
+OwnerLabelCache::OwnerLabelCache(const JournalFollower& journal) : journal_(&journal) {
+    auto unknown = std::make_unique<Entry>();
+    set_unknown(unknown->labels);
+    auto kernel = std::make_unique<Entry>();
+    OwnerLabels& k = kernel->labels;
+    k.name = kKernelName;
+    k.info = "kernel";
+    for (int e = 0; e < 2; ++e) k.title[e] = std::string(kEndTitle[e]) + " process: " + kKernelName;
+    k.stats = kKernelName;
+    entries_.push_back(std::move(unknown));  // kUnknown
+    entries_.push_back(std::move(kernel));   // kKernel
+}
+
+void OwnerLabelCache::rebind(const JournalFollower& journal) {
+    journal_ = &journal;
+    ++epoch_;
+}
+
+void OwnerLabelCache::grow() {
+    std::vector<Slot> old = std::move(by_process_);
+    by_process_.assign(old.empty() ? 256 : old.size() * 2, Slot{});
+    std::size_t mask = by_process_.size() - 1;
+    for (const Slot& s : old) {
+        if (s.handle == 0) continue;
+        std::size_t i = slot_of(s.process_id, mask);
+        while (by_process_[i].handle != 0) i = (i + 1) & mask;
+        by_process_[i] = s;
+    }
+}
+
+OwnerLabelCache::Handle OwnerLabelCache::handle(const SideOwner& o) {
+    if (o.is_kernel()) return kKernel;
+    if (!o.is_process()) return kUnknown;
+    if (entries_.size() * 2 > by_process_.size()) grow();  // entries_ counts the two fixed ones too
+    std::size_t mask = by_process_.size() - 1;
+    for (std::size_t i = slot_of(o.process_id, mask);; i = (i + 1) & mask) {
+        Slot& s = by_process_[i];
+        if (s.handle != 0 && s.process_id == o.process_id) return s.handle;
+        if (s.handle == 0) {
+            auto e = std::make_unique<Entry>();
+            e->process = true;
+            e->process_id = o.process_id;
+            entries_.push_back(std::move(e));
+            s = Slot{o.process_id, Handle(entries_.size() - 1)};
+            return s.handle;
+        }
+    }
+}
+
+const OwnerLabels& OwnerLabelCache::get(Handle h) {
+    Entry& e = *entries_[h < entries_.size() ? h : kUnknown];
+    if (!e.process) return e.labels;
+    std::uint64_t generation = journal_->process_generation();
+    if (e.epoch != epoch_ || e.generation != generation) {
+        set_process(e.labels, journal_->process(e.process_id));
+        e.epoch = epoch_;
         e.generation = generation;
     }
     return e.labels;

@@ -7,8 +7,9 @@
 #include "side_owner.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 namespace sockowner::plugin {
 
@@ -29,25 +30,43 @@ struct OwnerLabels {
 
 class OwnerLabelCache {
 public:
+    // Names an owner's labels: unknown, the kernel, or one per process. A handle stays
+    // valid as long as the cache, across journal re-reads and rebind().
+    using Handle = std::uint32_t;
+
     explicit OwnerLabelCache(const JournalFollower& journal);
+    // Another journal: the same process ids now name its rows.
+    void rebind(const JournalFollower& journal);
 
-    // The labels of `o`. They, and the row they point to, stay valid and unchanged
-    // until the journal is read again (JournalFollower::refresh) or the cache is cleared.
-    const OwnerLabels& get(const SideOwner& o);
+    Handle handle(const SideOwner& o);
+    // The labels, current for the journal's rows. They, and the row they point to, stay
+    // valid and unchanged until the journal is read again or rebound.
+    const OwnerLabels& get(Handle h);
+    const OwnerLabels& get(const SideOwner& o) { return get(handle(o)); }
 
-    std::size_t size() const { return by_process_.size(); }
-    void clear() { by_process_.clear(); }
+    std::size_t size() const { return entries_.size(); }  // handles made
 
 private:
     struct Entry {
+        bool process = false;  // else unknown or the kernel, rendered once
+        std::int64_t process_id = 0;
+        std::uint64_t epoch = 0, generation = 0;  // of the journal rendered from
         OwnerLabels labels;
-        std::uint64_t generation = 0;  // the journal's process generation when rendered
     };
-    void render(OwnerLabels& l, std::int64_t process_id) const;
+    static constexpr Handle kUnknown = 0, kKernel = 1;
 
-    const JournalFollower& journal_;
-    std::unordered_map<std::int64_t, Entry> by_process_;
-    OwnerLabels kernel_, unknown_;
+    // Open addressing over a power-of-two table, at most half full: the process id's
+    // handle (0 = empty slot). Looked up for both ends of every packet's first pass.
+    struct Slot {
+        std::int64_t process_id = 0;
+        Handle handle = 0;
+    };
+    void grow();
+
+    const JournalFollower* journal_;
+    std::uint64_t epoch_ = 1;  // which journal
+    std::vector<Slot> by_process_;
+    std::vector<std::unique_ptr<Entry>> entries_;  // by handle; each entry stays where it is
 };
 
 }  // namespace sockowner::plugin

@@ -64,6 +64,17 @@ const char* pref_journal = "";
 guint pref_time_slack_ms = 1000;
 gboolean pref_info_column = TRUE;
 
+// What the first pass found for one end of a frame: the owner's socket, how it was
+// found, and its labels (which name its process).
+struct FrameSide {
+    std::int64_t socket_id = 0;
+    OwnerLabelCache::Handle labels = 0;
+    How how = How::unknown;
+
+    bool known() const { return how != How::unknown; }
+    bool is_kernel() const { return how == How::kernel; }
+};
+
 // What the first pass found for a frame.
 struct FrameRecord {
     enum class State : std::uint8_t {
@@ -71,7 +82,7 @@ struct FrameRecord {
         unusable,  // the journal could not be read
         owners,
     };
-    FrameOwners owners;
+    FrameSide src, dst;
     State state = State::none;
 };
 
@@ -82,7 +93,7 @@ struct ProcState {
     std::string path;
     std::unique_ptr<JournalFollower> journal;
     std::unique_ptr<Attributor> attributor;
-    std::unique_ptr<OwnerLabelCache> labels;
+    std::unique_ptr<OwnerLabelCache> labels;  // never destroyed: frames keep handles
     FrameTable<FrameRecord> frames;
     int live = -1;  // -1: not checked yet for this file
     std::string reported;  // the last journal error printed on the console
@@ -115,8 +126,8 @@ void apply_prefs() {
     std::string path = journal_path_pref();
     if (!state.journal || path != state.path) {
         state.attributor.reset();
-        state.labels.reset();
         state.journal = std::make_unique<JournalFollower>(path);
+        if (state.labels) state.labels->rebind(*state.journal);
         state.path = path;
         state.reported.clear();
         state.load_reported = false;
@@ -183,12 +194,15 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
                 ws_debug("%s: following the journal for a %s", state.path.c_str(),
                          state.live ? "live capture" : "capture file");
             }
+            FrameOwners owners;
             if (state.live) {
                 SystemWaiter waiter;
-                r.owners = state.attributor->attribute_live(plan, waiter);
+                owners = state.attributor->attribute_live(plan, waiter);
             } else {
-                r.owners = state.attributor->attribute(plan);
+                owners = state.attributor->attribute(plan);
             }
+            r.src = {owners.src.socket_id, state.labels->handle(owners.src), owners.src.how};
+            r.dst = {owners.dst.socket_id, state.labels->handle(owners.dst), owners.dst.how};
         }
         FrameRecord& stored = state.frames.make(pinfo->num);
         stored = r;
@@ -204,7 +218,7 @@ void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s
     if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
 }
 
-void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const SideOwner& o, const OwnerLabels& l) {
+void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, const OwnerLabels& l) {
     if (!o.known()) return;
     const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
     proto_tree* st = proto_tree_add_subtree(tree, tvb, 0, 0, ett_proc_side, nullptr, l.title_for(end).c_str());
@@ -276,17 +290,16 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                error.empty() ? state.journal->path().c_str() : error.c_str());
         return tvb_captured_length(tvb);
     }
-    const FrameOwners& o = rec->owners;
     bool add_fields = fields_wanted(tree);
-    bool info_tag = pref_info_column && pinfo->cinfo && (o.src.known() || o.dst.known());
+    bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known());
     bool tapped = have_tap_listener(proc_tap);
     if (!add_fields && !info_tag && !tapped) return tvb_captured_length(tvb);
-    const OwnerLabels& src = state.labels->get(o.src);
-    const OwnerLabels& dst = state.labels->get(o.dst);
+    const OwnerLabels& src = state.labels->get(rec->src.labels);
+    const OwnerLabels& dst = state.labels->get(rec->dst.labels);
     if (add_fields) {
         proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
-        add_side(pt, tvb, End::src, o.src, src);
-        add_side(pt, tvb, End::dst, o.dst, dst);
+        add_side(pt, tvb, End::src, rec->src, src);
+        add_side(pt, tvb, End::dst, rec->dst, dst);
     }
     if (info_tag) append_info_tag(pinfo->cinfo, src, dst);
     if (tapped) {

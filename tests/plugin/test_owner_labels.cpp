@@ -1,5 +1,5 @@
 // The labels shown for an owner: rendered once per process, and again when the
-// journal's process rows change (an exec renames a process).
+// journal's process rows change (an exec renames a process) or the journal is another.
 #include "owner_labels.hpp"
 #include "test_helpers.hpp"
 #include "writer.hpp"
@@ -51,7 +51,9 @@ void process_kernel_and_unknown(void**) {
     assert_str_eq(l.title_for(End::dst), "Destination process: curl (4242)");
     assert_str_eq(l.stats, "curl (4242)");
     assert_ptr_equal(&cache.get(curl), &l);  // the same entry, not rendered again
-    assert_int_equal(cache.size(), 1);
+    assert_int_equal(cache.handle(curl), cache.handle(SideOwner{How::conversation, 5, curl.process_id}));
+    assert_ptr_equal(&cache.get(cache.handle(curl)), &l);
+    assert_int_equal(cache.size(), 3);  // unknown, kernel, curl
 
     const OwnerLabels& k = cache.get(SideOwner{How::kernel, 0, 0});
     assert_null(k.row);
@@ -105,12 +107,67 @@ void rendered_again_when_the_process_changes(void**) {
     assert_str_eq(l.stats, "curl (4242)");
 }
 
+void rebound_to_another_journal(void**) {
+    ScratchDir dir;
+    auto write = [&](const char* name, const char* comm, int pid) {
+        auto path = dir.file(name);
+        JournalWriter w(path);
+        w.begin_run("procfs", "test", kT0);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(pid, 100, comm));
+        w.flush();
+        return path;
+    };
+    FakeClock clk;
+    JournalFollower a(write("a.db", "curl", 4242), clk.clock());
+    a.refresh(100 * kMs);
+    OwnerLabelCache cache(a);
+    SideOwner o{How::exact, 1, process_id_of(a, "10.0.0.1:5555", "10.0.0.2:80")};
+    auto h = cache.handle(o);
+    assert_str_eq(cache.get(h).info, "curl 4242");
+
+    // The same process id in another journal is another process: the handle follows.
+    JournalFollower b(write("b.db", "wget", 777), clk.clock());
+    b.refresh(100 * kMs);
+    assert_int_equal(process_id_of(b, "10.0.0.1:5555", "10.0.0.2:80"), o.process_id);
+    cache.rebind(b);
+    assert_str_eq(cache.get(h).info, "wget 777");
+    assert_str_eq(cache.get(h).name, "wget");
+    // A handle the cache never made reads as unknown.
+    assert_str_eq(cache.get(OwnerLabelCache::Handle(12345)).info, "?");
+}
+
+void many_processes(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "test", kT0);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "curl"));
+        w.flush();
+    }
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+    std::vector<OwnerLabelCache::Handle> handles;
+    for (std::int64_t id = -5; id < 3000; ++id) handles.push_back(cache.handle(SideOwner{How::exact, 1, id * 7}));
+    assert_int_equal(cache.size(), 2 + 3005);
+    for (std::int64_t id = -5; id < 3000; ++id)
+        assert_int_equal(cache.handle(SideOwner{How::local, 2, id * 7}), handles[std::size_t(id + 5)]);
+    // An id the journal lacks reads as unknown.
+    assert_str_eq(cache.get(handles[0]).info, "?");
+    SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
+    assert_str_eq(cache.get(curl).info, "curl 4242");
+}
+
 }  // namespace
 
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(process_kernel_and_unknown),
         cmocka_unit_test(rendered_again_when_the_process_changes),
+        cmocka_unit_test(rebound_to_another_journal),
+        cmocka_unit_test(many_processes),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
