@@ -106,6 +106,7 @@ public:
         w.set_counter("ebpf.links_reused", progs_->reused_links());
         w.set_counter("ebpf.links_created", progs_->new_links());
         w.set_counter("iterator.sockets", std::int64_t(iterator_sockets_));
+        w.set_counter("iterator.unowned", std::int64_t(iterator_unowned_));
         w.set_counter("cache.hits", std::int64_t(resolved_hits_ + cache_.stats().hits));
         w.set_counter("cache.misses", std::int64_t(resolved_misses_));
         w.set_counter("process.details_from_exec", std::int64_t(from_exec_));
@@ -311,7 +312,10 @@ private:
                 auto it = inode_owners->socket_owner.find(r.inode);
                 if (it != inode_owners->socket_owner.end()) owner = cache_.get(it->second);
             }
-            if (!owner) continue;
+            if (!owner) {
+                ++iterator_unowned_;  // orphaned by close(), or in no fd table we may read
+                continue;
+            }
             table_.observe(r.sk, record(r.tuple, r.netns, r.cookie, "iterator", std::min(now, owner->start_time)),
                            *owner);
         }
@@ -388,7 +392,8 @@ private:
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;
     std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
-                  exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0;
+                  exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0,
+                  iterator_unowned_ = 0;
     std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, from_parent_ = 0,
                   details_missing_ = 0, cgroup_from_id_ = 0;
 };
