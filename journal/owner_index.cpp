@@ -98,4 +98,22 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
     return std::nullopt;
 }
 
+std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const {
+    std::vector<OwnerMatch> strict, near;
+    auto scan = [&](const Endpoint& local, MatchKind kind) {
+        auto it = heads_.find(make_key(q.proto, local, kNoRemote));
+        if (it == heads_.end()) return;
+        for (std::uint32_t i = it->second; i != IndexedSocket::kNone; i = entries_[i].next) {
+            const IndexedSocket& e = entries_[i];
+            TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
+            if (q.at < e.opened - opt.slack || q.at > until) continue;
+            (q.at >= e.opened && q.at <= e.closed ? strict : near).push_back({&e, kind});
+        }
+    };
+    scan(q.local, MatchKind::local);
+    if (!q.local.addr.is_unspecified()) scan(any_address(q.local.port), MatchKind::wildcard);
+    strict.insert(strict.end(), near.begin(), near.end());
+    return strict;
+}
+
 }  // namespace sockowner

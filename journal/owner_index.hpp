@@ -48,6 +48,10 @@ public:
     // Adds an interval, or updates it when its id is already indexed (closed, new owner).
     void upsert(const SocketRow& row);
     std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt) const;
+    // Every unconnected socket on q.local (bound to it or to the any-address) whose
+    // interval, with slack and grace, holds q.at: more than one when several sockets
+    // receive the same packets (raw sockets of one protocol). Strict matches first.
+    std::vector<OwnerMatch> find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const;
     std::size_t size() const { return entries_.size(); }
     void clear();
 

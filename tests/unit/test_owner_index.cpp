@@ -131,6 +131,30 @@ void icmp_echo_id_is_the_port(void**) {
     assert_int_equal(f.owner(Proto::icmp, "10.0.0.1:4243", "10.0.0.2:0", kT0 + kSec), 0);
 }
 
+void raw_sockets_all_listed(void**) {
+    Fixture f;
+    // Two raw ICMP sockets (protocol 1 as the "port"): one on any address, one bound;
+    // a third closed long before.
+    f.add(sock(Proto::raw, "0.0.0.0:1", "0.0.0.0:0", kT0, kT0 + 10 * kSec), 300);
+    f.add(sock(Proto::raw, "10.0.0.1:1", "0.0.0.0:0", kT0 + kSec), 301);
+    f.add(sock(Proto::raw, "0.0.0.0:1", "0.0.0.0:0", kT0 - 100 * kSec, kT0 - 50 * kSec), 302);
+    auto all = f.index.find_all_unconnected(OwnerQuery{Proto::raw, ep("10.0.0.1:1"), ep("0.0.0.0:0"), kT0 + 2 * kSec}, {});
+    assert_int_equal(all.size(), 2);
+    assert_int_equal(all[0].socket->process_id, 301);  // bound to the address: first
+    assert_int_equal(int(all[0].kind), int(MatchKind::local));
+    assert_int_equal(all[1].socket->process_id, 300);
+    assert_int_equal(int(all[1].kind), int(MatchKind::wildcard));
+    // Later only the bound one is open; within the grace the other still counts, after
+    // it, strict matches come before near ones.
+    auto later = f.index.find_all_unconnected(OwnerQuery{Proto::raw, ep("10.0.0.1:1"), {}, kT0 + 10 * kSec + kSec / 2}, {});
+    assert_int_equal(later.size(), 2);
+    assert_int_equal(later[0].socket->process_id, 301);
+    auto alone = f.index.find_all_unconnected(OwnerQuery{Proto::raw, ep("10.0.0.1:1"), {}, kT0 + 20 * kSec}, {});
+    assert_int_equal(alone.size(), 1);
+    assert_int_equal(alone[0].socket->process_id, 301);
+    assert_int_equal(f.index.find_all_unconnected(OwnerQuery{Proto::raw, ep("10.0.0.2:1"), {}, kT0 - 200 * kSec}, {}).size(), 0);
+}
+
 void slack_is_configurable(void**) {
     Fixture f;
     f.add(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0, kT0 + kSec), 1);
@@ -153,6 +177,7 @@ int main() {
         cmocka_unit_test(updates_close_and_reassign),
         cmocka_unit_test(icmp_echo_id_is_the_port),
         cmocka_unit_test(slack_is_configurable),
+        cmocka_unit_test(raw_sockets_all_listed),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
