@@ -23,7 +23,8 @@ struct PacketPlan {
     SidePlan src, dst;
 };
 
-// TCP/UDP: each side's socket is looked up with its own endpoint as local.
+// TCP/UDP: each side's socket is looked up with its own endpoint as local; the
+//   sender of a SYN-ACK is the kernel (it answers before any accept()).
 // ICMP echo: the request's sender and the reply's receiver own a ping socket whose
 //   port is the echo identifier (remote port 0); the other side is the kernel's
 //   echo responder.

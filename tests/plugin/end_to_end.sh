@@ -61,19 +61,23 @@ chmod a+r "$WORK/cap.pcapng" "$J"*
 R=(-r cap.pcapng -o "proc.journal:$J")
 cd "$WORK" || fail "no $WORK"
 
-# Acceptance: curl's packets, each with the process on both ends.
+# Acceptance: curl's packets, each with the process on both ends; the SYN-ACK, which
+# the kernel sends before python3 accepts, from the kernel.
 tshark_plugin "${R[@]}" -Y 'proc.name == "curl"' -T fields -e frame.number -e proc.src.name -e proc.dst.name \
-  >curl.txt 2>err.txt || fail "tshark: $(cat err.txt)"
+  -e tcp.flags.syn -e tcp.flags.ack >curl.txt 2>err.txt || fail "tshark: $(cat err.txt)"
 [ "$(wc -l <curl.txt)" -ge 20 ] || fail "only $(wc -l <curl.txt) packets of curl: $(cat curl.txt)"
-bad=$(awk -F'\t' '!(($2 == "curl" && $3 == "python3") || ($2 == "python3" && $3 == "curl"))' curl.txt)
+bad=$(awk -F'\t' '!(($2 == "curl" && $3 == "python3") || ($2 == "python3" && $3 == "curl") ||
+                   ($4 == 1 && $5 == 1 && $2 == "[kernel]" && $3 == "curl"))' curl.txt)
 [ -z "$bad" ] || fail "curl's packets without both owners: $bad"
+[ "$(awk -F'\t' '$4 == 1 && $5 == 1' curl.txt | wc -l)" -eq 1 ] || fail "expected one SYN-ACK: $(cat curl.txt)"
 
 # Every packet of the download, in both directions, with the right pids.
 tshark_plugin "${R[@]}" -Y "tcp.port == $cport" -T fields -e frame.number -e tcp.srcport \
-  -e proc.src.pid -e proc.dst.pid >download.txt 2>/dev/null || fail "tshark (download) failed"
+  -e proc.src.pid -e proc.dst.pid -e tcp.flags.syn -e tcp.flags.ack >download.txt 2>/dev/null || fail "tshark (download) failed"
 [ "$(wc -l <download.txt)" -ge 20 ] || fail "download has only $(wc -l <download.txt) packets"
 bad=$(awk -F'\t' -v c="$cport" -v curl="$CURL" -v py="$PY" \
-  '!(($2 == c && $3 == curl && $4 == py) || ($2 != c && $3 == py && $4 == curl))' download.txt)
+  '!(($2 == c && $3 == curl && $4 == py) || ($2 != c && $3 == py && $4 == curl) ||
+     ($2 != c && $5 == 1 && $6 == 1 && $3 == "" && $4 == curl))' download.txt)
 [ -z "$bad" ] || fail "download packets with wrong owners (curl $CURL, python3 $PY): $bad"
 
 # UDP between the two python3 processes: both owners on every datagram.

@@ -22,7 +22,7 @@ CLEANUP_PIDS+=("$PY")
 wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
 
 FIELDS=(-T fields -e frame.number -e frame.time_relative -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport
-        -e proc.src.pid -e proc.dst.pid -e proc.src.name -e proc.dst.name)
+        -e proc.src.pid -e proc.dst.pid -e proc.src.name -e proc.dst.name -e tcp.flags.syn -e tcp.flags.ack)
 TSHARK_CAPS=+net_raw,+net_admin tshark_plugin -i lo -f "tcp port $port or udp port $uport" -a duration:6 -l --log-debug proc \
   -o "proc.journal:$J" -w live/live.pcapng -P "${FIELDS[@]}" >"$WORK/live.txt" 2>"$WORK/tshark.log" &
 TSHARK=$!
@@ -61,6 +61,7 @@ expect() {  # expect FILE: the lines whose owners are not the expected ones
   awk -F'\t' -v p="$port" -v c="$cport" -v u="$uport" -v curl="$CURL" -v py="$PY" \
       -v srv="$UDP_SERVER" -v cli="$UDP_CLIENT" '
     ($3 == c && $4 == p && $7 == curl && $8 == py) || ($3 == p && $4 == c && $7 == py && $8 == curl) { next }
+    ($3 == p && $4 == c && $11 == 1 && $12 == 1 && $7 == "" && $9 == "[kernel]" && $8 == curl) { next }  # SYN-ACK
     ($6 == u && $7 == cli && $8 == srv) || ($5 == u && $7 == srv && $8 == cli) { next }
     { print }' "$1"
 }

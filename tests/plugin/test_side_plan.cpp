@@ -66,6 +66,10 @@ void syn_opens_a_flow_syn_ack_does_not(void**) {
     t.tcp_flags = kTcpSyn | kTcpAck;
     plan = plan_sides({t, std::nullopt}, kT0);
     assert_false(plan.src.opens_flow || plan.dst.opens_flow);
+    // The SYN-ACK's sender is the kernel (no process has accepted yet); its receiver
+    // is whoever owns the connecting socket.
+    check(plan.src, Rule::kernel, "10.0.0.1:0", "");
+    check(plan.dst, Rule::lookup, "192.0.2.10:80", "10.0.0.1:40001");
 }
 
 void echo_request_and_reply(void**) {
