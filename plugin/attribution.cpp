@@ -25,12 +25,36 @@ void Attributor::new_file() {
     waited_.clear();
 }
 
+namespace {
+SideOwner owner_of(const OwnerMatch& m) {
+    How how = m.kind == MatchKind::exact ? How::exact : m.kind == MatchKind::local ? How::local : How::wildcard;
+    return SideOwner{how, m.socket->id, m.socket->process_id};
+}
+}  // namespace
+
 std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) const {
     if (p.rule != SidePlan::Rule::lookup) return std::nullopt;
-    auto m = journal_.index().find(p.query, opt_.match);
-    if (!m) return std::nullopt;
-    How how = m->kind == MatchKind::exact ? How::exact : m->kind == MatchKind::local ? How::local : How::wildcard;
-    return SideOwner{how, m->socket->id, m->socket->process_id};
+    if (auto m = journal_.index().find(p.query, opt_.match)) return owner_of(*m);
+    if (p.raw_echo) return raw_echo_owner(p.query);
+    return std::nullopt;
+}
+
+// The raw ICMP socket that sent (or awaits) an echo whose id no ping socket has: every
+// raw ICMP socket on the host sees the echo, so only the one whose process's pid is
+// the id (as ping and fping set it in raw mode) is named. None, or several processes:
+// unknown, never a guess.
+std::optional<SideOwner> Attributor::raw_echo_owner(const OwnerQuery& q) const {
+    const std::uint16_t raw_proto = q.proto == Proto::icmpv6 ? 58 : 1;
+    std::optional<OwnerMatch> fit;
+    for (const OwnerMatch& m : journal_.index().find_all_unconnected(
+             OwnerQuery{Proto::raw, {q.local.addr, raw_proto}, {}, q.at}, opt_.match)) {
+        const ProcessRow* proc = journal_.process(m.socket->process_id);
+        if (!proc || std::uint16_t(proc->p.pid) != q.local.port) continue;
+        if (fit && fit->socket->process_id != m.socket->process_id) return std::nullopt;
+        if (!fit) fit = m;
+    }
+    if (fit) return owner_of(*fit);
+    return std::nullopt;
 }
 
 SideOwner Attributor::decide(const SidePlan& p, const std::optional<SideOwner>& found) {

@@ -53,6 +53,7 @@ public:
 
 private:
     std::optional<SideOwner> from_journal(const SidePlan& p) const;
+    std::optional<SideOwner> raw_echo_owner(const OwnerQuery& q) const;
     SideOwner decide(const SidePlan& p, const std::optional<SideOwner>& found);
     bool worth_waiting(const SidePlan& p);
 

@@ -20,7 +20,9 @@ SidePlan kernel(Proto proto, const IpAddr& host, TimeNs at) {
 
 // The ping socket of an echo request's sender: local port = identifier, remote port 0.
 SidePlan ping_socket(const Transport& t, const IpAddr& local, const IpAddr& remote, TimeNs at) {
-    return lookup(t.proto, {local, t.echo_id}, {remote, 0}, at);
+    SidePlan p = lookup(t.proto, {local, t.echo_id}, {remote, 0}, at);
+    p.raw_echo = true;
+    return p;
 }
 
 // The side an ICMP error is for: whoever sent the packet it quotes.

@@ -17,6 +17,10 @@ struct SidePlan {
     OwnerQuery query{Proto::tcp, {}, {}, 0};
     bool kernel_if_unowned = false;  // a TCP RST no socket sent: the kernel's answer to a closed port
     bool opens_flow = false;         // a TCP SYN: earlier packets on the tuple say nothing about it
+    // ICMP echo with no ping socket: the sender may use a raw socket of that protocol
+    // (ping without ping_group_range). Every such socket on the host sees the echo, so
+    // one is named only when its process's pid is the echo id (as ping sets it).
+    bool raw_echo = false;
 };
 
 struct PacketPlan {
@@ -27,7 +31,7 @@ struct PacketPlan {
 //   sender of a SYN-ACK is the kernel (it answers before any accept()).
 // ICMP echo: the request's sender and the reply's receiver own a ping socket whose
 //   port is the echo identifier (remote port 0); the other side is the kernel's
-//   echo responder.
+//   echo responder. Failing a ping socket, a raw ICMP socket (see raw_echo).
 // ICMP error: sent by the kernel; it is for the socket that sent the quoted packet,
 //   so the destination side is looked up with the quoted header's tuple.
 PacketPlan plan_sides(const PacketTuple& t, TimeNs at);

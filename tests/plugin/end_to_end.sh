@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: the collector records while dumpcap captures loopback traffic (a
 # rate-limited curl download from python's http.server, stopped after 2 s, a UDP exchange between two python3
-# processes, a connection refused by the kernel); tshark -r with the plugin then names
+# processes, a connection refused by the kernel, a ping); tshark -r with the plugin then names
 # the right process on each side of every packet.
 . "$TESTS_DIR/lib.sh"
 . "$PLUGIN_TESTS_DIR/plugin_lib.sh"
@@ -9,6 +9,7 @@ need_root "procfs mode must see every process's fd table; dumpcap needs CAP_NET_
 need_cmd curl
 need_cmd dumpcap
 need_cmd ss
+need_cmd ping
 
 J=$WORK/j.db
 start_capture_collector "$J"
@@ -16,7 +17,8 @@ start_capture_collector "$J"
 port=$(free_port)
 uport=$(free_port)
 closed=$(free_port)
-dumpcap -i lo -s 256 -f "tcp port $port or udp port $uport or tcp port $closed" -w "$WORK/cap.pcapng" \
+dumpcap -i lo -s 256 -f "tcp port $port or udp port $uport or tcp port $closed or (icmp and host 127.0.0.3)" \
+  -w "$WORK/cap.pcapng" \
   >"$WORK/dumpcap.log" 2>&1 &
 DUMPCAP=$!
 CLEANUP_PIDS+=("$DUMPCAP")
@@ -47,6 +49,12 @@ wait_until 10 find_cport || fail "curl's connection not found: $(ss -Htnp "( dpo
 # The kernel refuses a connection to a closed port (from bash, so that curl's packets
 # are the download's alone).
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$closed" 2>/dev/null
+
+# ping: through a ping socket where net.ipv4.ping_group_range lets it, else (root on
+# a default Debian) a raw socket whose echo id is ping's pid.
+ping -c 3 -i 0.2 127.0.0.3 >/dev/null &
+PING=$!
+wait "$PING" || fail "ping failed"
 
 sleep 2
 kill -TERM "$CURL"
@@ -87,6 +95,14 @@ tshark_plugin "${R[@]}" -Y "udp.port == $uport" -T fields -e udp.srcport -e proc
 bad=$(awk -F'\t' -v u="$uport" -v s="$UDP_SERVER" -v c="$UDP_CLIENT" \
   '!($4 == "python3" && $5 == "python3" && (($1 == u && $2 == s && $3 == c) || ($1 != u && $2 == c && $3 == s)))' udp.txt)
 [ -z "$bad" ] || fail "datagrams with wrong owners (server $UDP_SERVER, client $UDP_CLIENT): $bad"
+
+# ping's echo requests are ping's, the replies the kernel's, to ping.
+tshark_plugin "${R[@]}" -Y "icmp" -T fields -e icmp.type -e proc.src.name -e proc.src.pid -e proc.dst.name \
+  -e proc.dst.pid >ping.txt 2>/dev/null || fail "tshark (ping) failed"
+[ "$(wc -l <ping.txt)" -eq 6 ] || fail "expected 3 echo requests and 3 replies: $(cat ping.txt)"
+bad=$(awk -F'\t' -v p="$PING" '!(($1 == 8 && $2 == "ping" && $3 == p && $4 == "[kernel]") ||
+                                 ($1 == 0 && $2 == "[kernel]" && $4 == "ping" && $5 == p))' ping.txt)
+[ -z "$bad" ] || fail "ping's packets with wrong owners (ping $PING): $bad"
 
 # The refusal: sent by the kernel.
 tshark_plugin "${R[@]}" -Y "tcp.srcport == $closed && tcp.flags.reset == 1" -T fields -e proc.src.name \

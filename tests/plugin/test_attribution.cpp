@@ -90,6 +90,45 @@ void journal_then_kernel_then_conversation(void**) {
     assert_false(o.src.known());
 }
 
+Transport echo_request(const char* src, const char* dst, std::uint16_t id) {
+    Transport t;
+    t.proto = Proto::icmp;
+    t.icmp = IcmpKind::echo_request;
+    t.src = ep(src);
+    t.dst = ep(dst);
+    t.echo_id = id;
+    return t;
+}
+
+void raw_echo_needs_the_pid_as_id(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "", kT0);
+        // Two raw ICMP sockets (protocol 1 as the port): ping (pid 70000, id 70000 &
+        // 0xffff = 4464) and a monitoring daemon holding one all along.
+        w.open_socket(sock(Proto::raw, "0.0.0.0:1", "0.0.0.0:0", kT0 + kSec), process(70000, 3, "ping"));
+        w.open_socket(sock(Proto::raw, "0.0.0.0:1", "0.0.0.0:0", kT0), process(900, 4, "monitor"));
+        w.end_run(kT0 + 100 * kSec);
+    }
+    JournalFollower f(path);
+    f.refresh(0);
+    Attributor a(f, {});
+    auto o = a.attribute(plan(echo_request("10.0.0.1:0", "192.0.2.1:0", 70000 & 0xffff), kT0 + 2 * kSec));
+    assert_true(o.src.is_process());
+    assert_int_equal(f.process(o.src.process_id)->p.pid, 70000);
+    assert_int_equal(int(o.dst.how), int(How::unknown));  // 192.0.2.1 is not watched
+    // An id that is no raw socket owner's pid: unknown, though two raw sockets see it.
+    o = a.attribute(plan(echo_request("10.0.0.1:0", "192.0.2.1:0", 4242), kT0 + 2 * kSec));
+    assert_false(o.src.known());
+    // The reply to ping is ping's too.
+    Transport reply = echo_request("192.0.2.1:0", "10.0.0.1:0", 70000 & 0xffff);
+    reply.icmp = IcmpKind::echo_reply;
+    o = a.attribute(plan(reply, kT0 + 2 * kSec));
+    assert_int_equal(f.process(o.dst.process_id)->p.pid, 70000);
+}
+
 void slack_follows_the_options(void**) {
     Recorded j;
     JournalFollower f(j.path);
@@ -185,6 +224,7 @@ int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(journal_then_kernel_then_conversation),
         cmocka_unit_test(slack_follows_the_options),
+        cmocka_unit_test(raw_echo_needs_the_pid_as_id),
         cmocka_unit_test(live_waits_for_a_new_flows_row),
         cmocka_unit_test(live_wait_is_bounded_and_once_per_flow),
         cmocka_unit_test(live_no_wait_for_old_packets_or_foreign_hosts),
