@@ -43,13 +43,16 @@ void OwnerIndex::upsert(const SocketRow& row) {
     e.process_id = row.process_id;
     e.opened = row.s.opened;
     e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
-    auto [it, inserted] = heads_.try_emplace(make_key(row.s.proto, row.s.local, row.s.remote), index);
-    if (!inserted) {
-        e.next = it->second;
-        it->second = index;
-    }
+    std::uint32_t& head = heads_.at(make_key(row.s.proto, row.s.local, row.s.remote));
+    e.next = head;  // kNone for a new tuple
+    head = index;
     entries_.push_back(e);
     by_id_[id] = index;
+}
+
+void OwnerIndex::reserve(std::size_t sockets) {
+    entries_.reserve(sockets);
+    heads_.reserve(sockets);
 }
 
 void OwnerIndex::clear() {
@@ -59,14 +62,14 @@ void OwnerIndex::clear() {
 }
 
 const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const {
-    auto it = heads_.find(k);
-    if (it == heads_.end()) return nullptr;
+    std::uint32_t head = heads_.find(k);
+    if (head == TupleTable::kNone) return nullptr;
     // Port and pid reuse: several intervals share a tuple. Prefer one that strictly
     // contains the time, the most recently opened; otherwise the nearest within slack.
     const IndexedSocket* best = nullptr;
     bool best_strict = false;
     TimeNs best_distance = INT64_MAX;
-    for (std::uint32_t i = it->second; i != IndexedSocket::kNone; i = entries_[i].next) {
+    for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
         const IndexedSocket& e = entries_[i];
         TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
         if (at < e.opened - opt.slack || at > until) continue;
@@ -101,9 +104,8 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
 std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const {
     std::vector<OwnerMatch> strict, near;
     auto scan = [&](const Endpoint& local, MatchKind kind) {
-        auto it = heads_.find(make_key(q.proto, local, kNoRemote));
-        if (it == heads_.end()) return;
-        for (std::uint32_t i = it->second; i != IndexedSocket::kNone; i = entries_[i].next) {
+        for (std::uint32_t i = heads_.find(make_key(q.proto, local, kNoRemote)); i != IndexedSocket::kNone;
+             i = entries_[i].next) {
             const IndexedSocket& e = entries_[i];
             TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
             if (q.at < e.opened - opt.slack || q.at > until) continue;

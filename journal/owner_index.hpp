@@ -4,6 +4,7 @@
 
 #include "reader.hpp"
 #include "tuple_key.hpp"
+#include "tuple_table.hpp"
 #include "types.hpp"
 
 #include <optional>
@@ -47,6 +48,7 @@ class OwnerIndex {
 public:
     // Adds an interval, or updates it when its id is already indexed (closed, new owner).
     void upsert(const SocketRow& row);
+    void reserve(std::size_t sockets);
     std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt) const;
     // Every unconnected socket on q.local (bound to it or to the any-address) whose
     // interval, with slack and grace, holds q.at: more than one when several sockets
@@ -62,7 +64,7 @@ private:
     const IndexedSocket* best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const;
 
     std::vector<IndexedSocket> entries_;
-    std::unordered_map<TupleKey, std::uint32_t, TupleKeyHash> heads_;  // tuple → newest entry
+    TupleTable heads_;  // tuple → newest entry
     std::vector<std::uint32_t> by_id_;                         // row id → entry (ids are dense)
 };
 
