@@ -27,9 +27,9 @@ bool read_socket(const Stmt& st, int c, SocketRow& r) {
     r.seq = st.i64(c + 1);
     r.host_id = st.i64(c + 2);
     r.process_id = st.i64(c + 3);
-    auto proto = parse_proto(st.text(c + 4));
-    auto la = IpAddr::parse(st.text(c + 6));
-    auto ra = IpAddr::parse(st.text(c + 8));
+    auto proto = parse_proto(st.text_view(c + 4));
+    auto la = IpAddr::parse(st.text_view(c + 6));
+    auto ra = IpAddr::parse(st.text_view(c + 8));
     if (!proto || !la || !ra) return false;
     r.s.proto = *proto;
     r.s.family = int(st.i64(c + 5));
@@ -37,7 +37,7 @@ bool read_socket(const Stmt& st, int c, SocketRow& r) {
     r.s.remote = {*ra, std::uint16_t(st.i64(c + 9))};
     r.s.netns = std::uint64_t(st.i64(c + 10));
     r.s.cookie = std::uint64_t(st.i64(c + 11));
-    r.s.source = st.text(c + 12);
+    if (std::string_view source = st.text_view(c + 12); source != r.s.source) r.s.source = source;
     r.s.opened = st.i64(c + 13);
     r.s.closed = st.is_null(c + 14) ? std::nullopt : std::optional<TimeNs>(st.i64(c + 14));
     return true;

@@ -59,9 +59,11 @@ void Stmt::reset() {
     sqlite3_clear_bindings(st_);
 }
 
-std::string Stmt::text(int col) const {
+std::string Stmt::text(int col) const { return std::string(text_view(col)); }
+
+std::string_view Stmt::text_view(int col) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
-    return p ? std::string(p, std::size_t(sqlite3_column_bytes(st_, col))) : std::string();
+    return p ? std::string_view(p, std::size_t(sqlite3_column_bytes(st_, col))) : std::string_view();
 }
 
 Db::Db(const std::string& path, Mode mode) : path_(path) {

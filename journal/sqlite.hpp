@@ -41,6 +41,8 @@ public:
     std::int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
     bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
     std::string text(int col) const;
+    // The same without a copy: valid until the next step or reset.
+    std::string_view text_view(int col) const;
 
 private:
     sqlite3_stmt* st_ = nullptr;
