@@ -25,7 +25,7 @@ namespace {
 using namespace ebpf;
 
 constexpr TimeNs kOffsetResample = 10 * kNsPerSec;
-constexpr TimeNs kResyncInterval = 2 * kNsPerSec;
+constexpr TimeNs kResyncInterval = 60 * kNsPerSec;
 constexpr TimeNs kTick = kNsPerSec;
 // Sockets are identified by their kernel address (top byte 0xff), those known only
 // from procfs by their inode under a tag no kernel address has.
