@@ -330,6 +330,17 @@ private:
         return true;
     }
 
+    // A socket only procfs told us about: owned by its fd table's process, since that
+    // process started (we cannot know when the socket opened).
+    void observe_procfs(std::uint64_t ident, const procfs::OwnedSocket& o, TimeNs now) {
+        auto owner = cache_.get(o.pid);
+        if (!owner) return;
+        table_.observe(ident,
+                       SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
+                                    std::min(now, owner->start_time), std::nullopt},
+                       *owner);
+    }
+
     static bool icmp_or_raw(Proto p) { return p == Proto::icmp || p == Proto::icmpv6 || p == Proto::raw; }
 
     // ICMP and raw sockets, which no iterator lists, from procfs: those no event told
@@ -350,13 +361,7 @@ private:
         for (const auto& o : snap.sockets) {
             std::uint64_t ident = procfs_ident(o.inode);
             seen.insert(ident);
-            if (o.pid == 0) continue;  // known already
-            auto owner = cache_.get(o.pid);
-            if (!owner) continue;
-            table_.observe(ident,
-                           SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
-                                        std::min(now, owner->start_time), std::nullopt},
-                           *owner);
+            if (o.pid != 0) observe_procfs(ident, o, now);  // pid 0: known already
         }
         table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord& s) {
             return is_procfs_ident(ident) && icmp_or_raw(s.proto);
@@ -369,13 +374,7 @@ private:
         for (const auto& o : snap.sockets) {
             std::uint64_t ident = procfs_ident(o.inode);
             seen.insert(ident);
-            if (table_.contains(ident)) continue;
-            auto owner = cache_.get(o.pid);
-            if (!owner) continue;
-            table_.observe(ident,
-                           SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
-                                        std::min(now, owner->start_time), std::nullopt},
-                           *owner);
+            if (!table_.contains(ident)) observe_procfs(ident, o, now);
         }
         table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return is_procfs_ident(ident); });
     }
