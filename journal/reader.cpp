@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -78,11 +79,16 @@ JournalReader::JournalReader(const std::string& path) {
 }
 
 std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
-    st.bind(1, after_seq);
+    // Everything (the first read): the table in storage (id) order, which skips a seq
+    // index lookup per row (about 10% of a full load); each socket is one row, so
+    // change order tells nothing more.
+    const bool all = after_seq <= 0;
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s" +
+                           (all ? "" : " WHERE s.seq > ? ORDER BY s.seq"));
+    if (!all) st.bind(1, after_seq);
     SocketRow r;
     while (st.step()) {
-        after_seq = st.i64(1);
+        after_seq = std::max(after_seq, st.i64(1));
         if (read_socket(st, 0, r)) fn(r);
     }
     return after_seq;

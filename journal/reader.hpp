@@ -44,7 +44,8 @@ public:
 
     const std::string& path() const { return db_->path(); }
 
-    // Rows inserted or changed after `after_seq`, in change order; returns the last seq seen.
+    // Rows inserted or changed after `after_seq`, in change order (all of them, in id
+    // order, for after_seq 0); returns the last seq seen.
     std::int64_t sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn);
     std::int64_t processes_since(std::int64_t after_seq, const std::function<void(const ProcessRow&)>& fn);
 
