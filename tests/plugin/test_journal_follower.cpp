@@ -1,6 +1,7 @@
 // Following a journal: the first full read, bounded incremental re-reads, a journal
 // that appears later, is replaced, damaged or removed.
 #include "journal_follower.hpp"
+#include "fake_clock.hpp"
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
@@ -14,15 +15,6 @@ using namespace sockowner::plugin;
 using namespace sockowner::test;
 
 namespace {
-
-constexpr TimeNs kMs = 1'000'000;
-
-struct FakeClock {
-    TimeNs now = 1'000 * kSec;
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
 
 std::int64_t owner_pid(const JournalFollower& f, Proto p, const char* local, const char* remote, TimeNs at) {
     auto m = f.index().find(OwnerQuery{p, ep(local), ep(remote), at}, MatchOptions{});

@@ -1,6 +1,7 @@
 // The labels shown for an owner: rendered once per process, and again when the
 // journal's process rows change (an exec renames a process) or the journal is another.
 #include "owner_labels.hpp"
+#include "fake_clock.hpp"
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
@@ -12,14 +13,16 @@ using namespace sockowner::test;
 
 namespace {
 
-constexpr TimeNs kMs = 1'000'000;
-
-struct FakeClock {
-    TimeNs now = 1'000 * kSec;
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+// A journal in `dir` with one TCP socket, 10.0.0.1:5555 → 10.0.0.2:80, of process
+// `pid` named `comm`.
+std::string one_socket_journal(const ScratchDir& dir, const char* name, const char* comm, int pid) {
+    auto path = dir.file(name);
+    JournalWriter w(path);
+    w.begin_run("procfs", "test", kT0);
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(pid, 100, comm));
+    w.flush();
+    return path;
+}
 
 std::int64_t process_id_of(const JournalFollower& f, const char* local, const char* remote) {
     auto m = f.index().find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + kSec}, MatchOptions{});
@@ -29,13 +32,7 @@ std::int64_t process_id_of(const JournalFollower& f, const char* local, const ch
 
 void process_kernel_and_unknown(void**) {
     ScratchDir dir;
-    auto path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("procfs", "test", kT0);
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "curl"));
-        w.flush();
-    }
+    auto path = one_socket_journal(dir, "j.db", "curl", 4242);
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(100 * kMs);
@@ -74,13 +71,7 @@ void process_kernel_and_unknown(void**) {
 
 void rendered_again_when_the_process_changes(void**) {
     ScratchDir dir;
-    auto path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("procfs", "test", kT0);
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "bash"));
-        w.flush();
-    }
+    auto path = one_socket_journal(dir, "j.db", "bash", 4242);
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(100 * kMs);
@@ -109,14 +100,7 @@ void rendered_again_when_the_process_changes(void**) {
 
 void rebound_to_another_journal(void**) {
     ScratchDir dir;
-    auto write = [&](const char* name, const char* comm, int pid) {
-        auto path = dir.file(name);
-        JournalWriter w(path);
-        w.begin_run("procfs", "test", kT0);
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(pid, 100, comm));
-        w.flush();
-        return path;
-    };
+    auto write = [&](const char* name, const char* comm, int pid) { return one_socket_journal(dir, name, comm, pid); };
     FakeClock clk;
     JournalFollower a(write("a.db", "curl", 4242), clk.clock());
     a.refresh(100 * kMs);
@@ -138,13 +122,7 @@ void rebound_to_another_journal(void**) {
 
 void many_processes(void**) {
     ScratchDir dir;
-    auto path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("procfs", "test", kT0);
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0), process(4242, 100, "curl"));
-        w.flush();
-    }
+    auto path = one_socket_journal(dir, "j.db", "curl", 4242);
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(100 * kMs);
