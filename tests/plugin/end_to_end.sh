@@ -24,24 +24,11 @@ DUMPCAP=$!
 CLEANUP_PIDS+=("$DUMPCAP")
 wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
 
-# Much larger than what curl 7.88 takes in its first, unthrottled burst.
-mkdir -p "$WORK/www" && truncate -s 64M "$WORK/www/blob"
-(cd "$WORK/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
-PY=$!
-CLEANUP_PIDS+=("$PY")
-wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
+start_http_server "$port"
 
 # UDP: a server answering each datagram, a client sending one every 100 ms for 1.5 s.
-python3 "$PLUGIN_TESTS_DIR/udp_echo.py" server "$uport" 6 &
-UDP_SERVER=$!
-CLEANUP_PIDS+=("$UDP_SERVER")
-python3 "$PLUGIN_TESTS_DIR/udp_echo.py" client "$uport" &
-UDP_CLIENT=$!
-CLEANUP_PIDS+=("$UDP_CLIENT")
-
-curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$port/blob" &
-CURL=$!
-CLEANUP_PIDS+=("$CURL")
+start_udp_exchange "$uport" 6
+start_download "$port"
 cport=""
 find_cport() { cport=$(ss -Htnp "( dport = :$port )" | grep "pid=$CURL," | awk '{print $4}' | sed 's/.*://'); [ -n "$cport" ]; }
 wait_until 10 find_cport || fail "curl's connection not found: $(ss -Htnp "( dport = :$port )")"

@@ -14,12 +14,8 @@ start_capture_collector "$J"
 
 port=$(free_port)
 uport=$(free_port)
-mkdir -p "$WORK/www" "$WORK/live" && truncate -s 64M "$WORK/www/blob"
-chmod 777 "$WORK/live"  # tshark's user writes the capture there
-(cd "$WORK/www" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
-PY=$!
-CLEANUP_PIDS+=("$PY")
-wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "http.server did not start"
+mkdir -p "$WORK/live" && chmod 777 "$WORK/live"  # tshark's user writes the capture there
+start_http_server "$port"
 
 FIELDS=(-T fields -e frame.number -e frame.time_relative -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport
         -e proc.src.pid -e proc.dst.pid -e proc.src.name -e proc.dst.name -e tcp.flags.syn -e tcp.flags.ack)
@@ -30,15 +26,8 @@ CLEANUP_PIDS+=("$TSHARK")
 wait_until 10 grep -q "Capturing on" "$WORK/tshark.log" || fail "tshark did not start: $(cat "$WORK/tshark.log")"
 
 # New sockets, opened after tshark started: a download and a UDP exchange.
-python3 "$PLUGIN_TESTS_DIR/udp_echo.py" server "$uport" 4 &
-UDP_SERVER=$!
-CLEANUP_PIDS+=("$UDP_SERVER")
-python3 "$PLUGIN_TESTS_DIR/udp_echo.py" client "$uport" &
-UDP_CLIENT=$!
-CLEANUP_PIDS+=("$UDP_CLIENT")
-curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$port/blob" &
-CURL=$!
-CLEANUP_PIDS+=("$CURL")
+start_udp_exchange "$uport" 4
+start_download "$port"
 sleep 2
 kill -TERM "$CURL"
 wait "$CURL"

@@ -66,3 +66,31 @@ start_capture_collector() {
   fi
   chmod a+r "$1" "$1-wal" "$1-shm" || fail "journal files missing"
 }
+
+# start_http_server PORT: python's http.server on 127.0.0.1:PORT serving $WORK/www/blob,
+# much larger than what curl 7.88 takes in its first, unthrottled burst. Sets PY.
+start_http_server() {
+  mkdir -p "$WORK/www" && truncate -s 64M "$WORK/www/blob"
+  (cd "$WORK/www" && exec python3 -m http.server "$1" --bind 127.0.0.1 >/dev/null 2>&1) &
+  PY=$!
+  CLEANUP_PIDS+=("$PY")
+  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null || fail "http.server did not start"
+}
+
+# start_udp_exchange PORT SECONDS: a UDP server answering each datagram for SECONDS,
+# a client sending one every 100 ms for 1.5 s. Sets UDP_SERVER and UDP_CLIENT.
+start_udp_exchange() {
+  python3 "$PLUGIN_TESTS_DIR/udp_echo.py" server "$1" "$2" &
+  UDP_SERVER=$!
+  CLEANUP_PIDS+=("$UDP_SERVER")
+  python3 "$PLUGIN_TESTS_DIR/udp_echo.py" client "$1" &
+  UDP_CLIENT=$!
+  CLEANUP_PIDS+=("$UDP_CLIENT")
+}
+
+# start_download PORT: a rate-limited curl download of the blob. Sets CURL.
+start_download() {
+  curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$1/blob" &
+  CURL=$!
+  CLEANUP_PIDS+=("$CURL")
+}
