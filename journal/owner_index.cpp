@@ -5,10 +5,12 @@
 namespace sockowner {
 
 namespace {
-// The wildcard forms of an endpoint: any-address and "not connected" are the same
-// whatever the family, so that a dual-stack [::]:80 listener matches IPv4 packets.
+// "Not connected" is one key whatever the family. The any-address keeps its family:
+// 0.0.0.0 receives IPv4 only; [::] receives IPv6 and, on a dual-stack socket, IPv4
+// (whose addresses the kernel shows v4-mapped, which IpAddr makes IPv4 again).
 const Endpoint kNoRemote{};
-Endpoint any_address(std::uint16_t port) { return Endpoint{IpAddr(), port}; }
+const IpAddr kAny6 = *IpAddr::parse("::");
+Endpoint any_address(int family, std::uint16_t port) { return Endpoint{family == 6 ? kAny6 : IpAddr(), port}; }
 }  // namespace
 
 std::string_view match_kind_name(MatchKind k) {
@@ -22,8 +24,7 @@ std::string_view match_kind_name(MatchKind k) {
 
 TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint& remote) {
     bool no_remote = remote.addr.is_unspecified() && remote.port == 0;
-    return TupleKey::of(proto, local.addr.is_unspecified() ? any_address(local.port) : local,
-                        no_remote ? kNoRemote : remote);
+    return TupleKey::of(proto, local, no_remote ? kNoRemote : remote);
 }
 
 void OwnerIndex::upsert(const SocketRow& row) {
@@ -85,7 +86,10 @@ const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, con
 }
 
 std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptions& opt) const {
-    const Endpoint any = any_address(q.local.port);
+    // A packet's own family first; an IPv4 packet may also reach a dual-stack [::]
+    // socket, an IPv6 packet never an IPv4 one.
+    const int family = q.local.addr.family();
+    const Endpoint any = any_address(family, q.local.port), any6 = any_address(6, q.local.port);
     const struct {
         const Endpoint& local;
         const Endpoint& remote;
@@ -95,9 +99,14 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
         {q.local, kNoRemote, MatchKind::local},
         {any, q.remote, MatchKind::wildcard},
         {any, kNoRemote, MatchKind::wildcard},
+        {any6, q.remote, MatchKind::wildcard},
+        {any6, kNoRemote, MatchKind::wildcard},
     };
-    for (const auto& p : probes)
+    for (std::size_t i = 0; i < std::size(probes); ++i) {
+        if (i >= 4 && family == 6) break;  // the same probes as the two before
+        const auto& p = probes[i];
         if (auto* s = best_in_chain(make_key(q.proto, p.local, p.remote), q.at, opt)) return OwnerMatch{s, p.kind};
+    }
     return std::nullopt;
 }
 
@@ -113,7 +122,9 @@ std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, co
         }
     };
     scan(q.local, MatchKind::local);
-    if (!q.local.addr.is_unspecified()) scan(any_address(q.local.port), MatchKind::wildcard);
+    const int family = q.local.addr.family();
+    if (!q.local.addr.is_unspecified()) scan(any_address(family, q.local.port), MatchKind::wildcard);
+    if (family == 4) scan(any_address(6, q.local.port), MatchKind::wildcard);
     strict.insert(strict.end(), near.begin(), near.end());
     return strict;
 }

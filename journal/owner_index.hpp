@@ -58,8 +58,8 @@ public:
     void clear();
 
 private:
-    // The tuple with the wildcard forms made one: any-address and "not connected" are
-    // the same whatever the family.
+    // The tuple with "not connected" made one form whatever the family; the
+    // any-address keeps its family (0.0.0.0 never receives IPv6).
     static TupleKey make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
     const IndexedSocket* best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const;
 

@@ -67,6 +67,27 @@ void dual_stack_listener_matches_ipv4(void**) {
     assert_int_equal(f.owner(Proto::tcp, "[2001:db8::1]:443", "[2001:db8::2]:50000", kT0 + kSec), 400);
 }
 
+// An IPv4 socket never owns IPv6 traffic: `python3 -m http.server` listens on
+// 0.0.0.0 only, and a SYN to [::1] on its port is refused by the kernel.
+void ipv4_wildcard_never_matches_ipv6(void**) {
+    Fixture f;
+    f.add(sock(Proto::tcp, "0.0.0.0:8765", "0.0.0.0:0", kT0), 600);
+    f.add(sock(Proto::udp, "0.0.0.0:5353", "0.0.0.0:0", kT0), 601);
+    f.add(sock(Proto::raw, "0.0.0.0:1", "0.0.0.0:0", kT0), 602);
+    assert_false(f.find(Proto::tcp, "[::1]:8765", "[::1]:41586", kT0 + kSec).has_value());
+    assert_false(f.find(Proto::udp, "[2001:db8::1]:5353", "[2001:db8::2]:5353", kT0 + kSec).has_value());
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:8765", "127.0.0.1:41586", kT0 + kSec), 600);
+    OwnerIndex& idx = f.index;
+    assert_int_equal(idx.find_all_unconnected(OwnerQuery{Proto::raw, *parse_endpoint("[::1]:1"), {}, kT0 + kSec}, {})
+                         .size(), 0);
+    assert_int_equal(idx.find_all_unconnected(OwnerQuery{Proto::raw, *parse_endpoint("127.0.0.1:1"), {}, kT0 + kSec}, {})
+                         .size(), 1);
+    // With both an IPv4 and a dual-stack listener, IPv4 packets go to the IPv4 one.
+    f.add(sock(Proto::tcp, "[::]:8765", "[::]:0", kT0), 603);
+    assert_int_equal(f.owner(Proto::tcp, "127.0.0.1:8765", "127.0.0.1:41586", kT0 + kSec), 600);
+    assert_int_equal(f.owner(Proto::tcp, "[::1]:8765", "[::1]:41586", kT0 + kSec), 603);
+}
+
 void v4_mapped_addresses_are_ipv4(void**) {
     Fixture f;
     // What an AF_INET6 socket reports for an IPv4 peer.
@@ -172,6 +193,7 @@ int main() {
         cmocka_unit_test(local_endpoint_for_unconnected_udp),
         cmocka_unit_test(dual_stack_listener_matches_ipv4),
         cmocka_unit_test(v4_mapped_addresses_are_ipv4),
+        cmocka_unit_test(ipv4_wildcard_never_matches_ipv6),
         cmocka_unit_test(port_reuse_resolved_by_time),
         cmocka_unit_test(pid_reuse_resolved_by_time),
         cmocka_unit_test(updates_close_and_reassign),
