@@ -16,6 +16,8 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+#define PF_KTHREAD 0x00200000
+
 /* The current process: the thread-group leader's identity and name. */
 static __always_inline void current_owner(struct so_owner *o)
 {
@@ -133,8 +135,8 @@ static __always_inline __u32 current_netns(void)
 }
 
 /* Returns false when the ring buffer was full (counted as lost). */
-static __always_inline bool emit_socket(__u32 type, __u32 flags, __u64 sk, __u64 cookie, __u32 netns,
-					const struct so_tuple *t, const struct so_owner *o)
+static __always_inline bool emit_socket(__u32 type, __u32 flags, __u64 since, __u64 sk, __u64 cookie,
+					__u32 netns, const struct so_tuple *t, const struct so_owner *o)
 {
 	struct so_socket_event *e = bpf_ringbuf_reserve(&so_events, sizeof(*e), 0);
 	if (!e) {
@@ -144,6 +146,7 @@ static __always_inline bool emit_socket(__u32 type, __u32 flags, __u64 sk, __u64
 	e->type = type;
 	e->flags = flags | (t->rport ? SO_F_CONNECTED : 0);
 	e->ts = bpf_ktime_get_boot_ns();
+	e->since = since;
 	e->sk = sk;
 	e->cookie = cookie;
 	e->netns = netns;
@@ -155,47 +158,80 @@ static __always_inline bool emit_socket(__u32 type, __u32 flags, __u64 sk, __u64
 	return true;
 }
 
-/* Reports the socket unless this tuple and owner were reported already; a report the
- * full ring buffer dropped is tried again with the next packet. */
+/* Reports the socket with tuple `t` unless this tuple and owner were reported already;
+ * a report the full ring buffer dropped is tried again with the next packet or use. */
+static __always_inline void report_tuple(__u64 sk, struct so_sk_state *st, __u64 cookie, struct so_tuple *t)
+{
+	if (t->lport == 0 && t->protocol != IPPROTO_ICMP && t->protocol != IPPROTO_ICMPV6)
+		return; /* not bound yet: nothing a packet could match */
+	__u64 h = tuple_hash(t, &st->owner);
+	if (h == st->emitted)
+		return;
+	if (emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, st->since, sk, cookie, st->netns, t,
+			&st->owner)) {
+		st->emitted = h;
+		st->since = 0;
+	}
+}
+
+/* The same for the socket of a cgroup program. */
 static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, __u64 cookie, const int read)
 {
 	struct so_tuple t;
 	tuple_of(sk, &t, read);
-	if (t.lport == 0 && t.protocol != IPPROTO_ICMP && t.protocol != IPPROTO_ICMPV6)
-		return; /* not bound yet: nothing a packet could match */
-	__u64 h = tuple_hash(&t, &st->owner);
-	if (h == st->emitted)
-		return;
-	if (emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, (__u64)sk, cookie, st->netns, &t,
-			&st->owner))
-		st->emitted = h;
+	report_tuple((__u64)sk, st, cookie, &t);
 }
 
-/* A process acts on the socket (bind, connect, send, receive): it becomes the owner if
- * nobody but its creator has used the socket yet, or if the owner has not changed for
- * a while. Returns the state, creating it for sockets older than the programs. */
-static __always_inline struct so_sk_state *claim(struct bpf_sock *sk, __u64 cookie)
+/* The calling process acts on the socket (bind, connect, listen, send, receive). It
+ * becomes the owner when it is not already: at once while the socket has had no user
+ * but its creator (or only the listener it was accepted from), and for its first
+ * so_free_switches changes of hands; after that at most once per so_owner_switch_ns.
+ * The new owner's interval begins at the previous owner's last use (`since`): what
+ * arrived after it was read by the new owner. Returns true when the owner changed. */
+static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u64 now)
 {
-	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!st) {
-		count(SO_CNT_NO_STORAGE);
-		return 0;
-	}
-	__u64 now = bpf_ktime_get_boot_ns();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (st->owner.tgid == (__u32)(pid_tgid >> 32) && st->owner.start_ns && !st->inherited) {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (st->owner.tgid == tgid && st->owner.start_ns && !st->inherited) {
 		st->used = 1;
-		return st;
+		st->last_use = now;
+		return false;
 	}
-	if (st->owner.start_ns && st->used && !st->inherited && now - st->owner_set < so_owner_switch_ns)
-		return st;
+	bool handed = st->owner.start_ns && st->used && !st->inherited;
+	if (handed && st->switches >= so_free_switches && now - st->owner_set < so_owner_switch_ns)
+		return false;
+	/* The previous owner's last use, when there was a previous user (an accepted
+	 * socket: from when it was established). */
+	st->since = (handed || st->inherited) ? st->last_use : 0;
+	if (handed)
+		st->switches++;
 	current_owner(&st->owner);
 	if (!st->netns)
 		st->netns = current_netns();
 	st->cookie = cookie;
 	st->owner_set = now;
+	st->last_use = now;
 	st->inherited = 0;
 	st->used = 1;
+	return true;
+}
+
+/* The socket's state, created for sockets older than the programs (null, counted,
+ * when the kernel cannot allocate it). */
+static __always_inline struct so_sk_state *state_of(void *sk)
+{
+	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		count(SO_CNT_NO_STORAGE);
+	return st;
+}
+
+/* claim() for cgroup programs: the owner is taken now, the tuple reported by the next
+ * packet (or by the caller). */
+static __always_inline struct so_sk_state *claim(struct bpf_sock *sk, __u64 cookie)
+{
+	struct so_sk_state *st = state_of(sk);
+	if (st)
+		take_owner(st, cookie, bpf_ktime_get_boot_ns());
 	return st;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Every map and load-time setting, declared once. Maps are pinned by name under the
- * collector's pin directory, so that a restarted collector finds the socket owners
- * and the events that queued up while it was down. */
+/* Every map and load-time setting, declared once. The collector pins the first three
+ * under its pin directory (collector/ebpf_pins.cpp), so that a restarted collector finds
+ * the socket owners and the events that queued up while it was down. */
 #ifndef SOCKOWNER_MAPS_BPF_H
 #define SOCKOWNER_MAPS_BPF_H
 
@@ -15,11 +15,14 @@ struct so_sk_state {
 	__u64 cookie;     /* cookie of the socket this state was written for: a copy in an
 	                     accepted socket still carries the listener's */
 	__u64 emitted;    /* hash of the tuple + owner last reported; 0: none yet */
-	__u64 owner_set;  /* boot ns when the owner was last set by a process */
+	__u64 owner_set;  /* boot ns when the owner last changed */
+	__u64 last_use;   /* boot ns of the owner's last bind/connect/listen/send/receive */
+	__u64 since;      /* for the next report: where this owner's interval begins (the
+	                     previous owner's last use); 0: at the report */
 	__u32 netns;      /* network namespace inode, from the process that created it */
 	__u32 inherited;  /* owner copied from the listener */
 	__u32 used;       /* the owner was set by a send/receive/connect/bind, not by socket() */
-	__u32 pad;
+	__u32 switches;   /* owner changes after the first use */
 };
 
 struct {
@@ -27,14 +30,12 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
 	__type(value, struct so_sk_state);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } so_sk_state SEC(".maps");
 
 /* Events to the collector, in order. Its size is set by the collector before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } so_events SEC(".maps");
 
 /* enum so_counter, per CPU. */
@@ -43,7 +44,6 @@ struct {
 	__uint(max_entries, SO_CNT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } so_counters SEC(".maps");
 
 /* Scratch space for exec events, too big for the 512-byte BPF stack. */
@@ -54,8 +54,10 @@ struct {
 	__type(value, struct so_exec_event);
 } so_exec_scratch SEC(".maps");
 
-/* An owner switches to another process at most this often per socket once a process
- * has used it, so that sockets shared by worker processes do not flood the journal. */
+/* Ownership follows use: a socket changes hands when another process uses it. After
+ * so_free_switches changes, at most once per so_owner_switch_ns, so that a socket that
+ * worker processes take turns on does not flood the journal. */
 const volatile __u64 so_owner_switch_ns = 1000000000ULL;
+const volatile __u32 so_free_switches = 4;
 
 #endif

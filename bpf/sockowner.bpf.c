@@ -8,14 +8,18 @@
  *   cgroup/connect4|6            connect(): the connecting process owns it
  *   cgroup/sendmsg4|6, recvmsg4|6  unconnected UDP: the sender/receiver owns it
  *   cgroup_skb/egress|ingress    first packet of a tuple: report (owner + tuple)
+ *   tp_btf sock_send_length,     every send and receive (Linux 6.3+): a process other
+ *          sock_recv_length      than the owner (a forked child, a program after exec,
+ *                                a receiver of SCM_RIGHTS) takes the socket over
  *   tracepoint syscalls accept   accept(), accept4(): the accepting process owns it
- *   tracepoint inet_sock_set_state  TCP reached CLOSE: report the close
+ *   tp_btf inet_sock_set_state   TCP listen(); an accepted socket established; CLOSE
  *   cgroup/sock_release          other sockets closed
  *   tracepoint sched exec|exit   process images and exits, for short-lived processes
  *   iter/tcp, iter/udp           sockets that existed before the programs
  *
- * Only hooks available without kprobes or fentry, so that it runs on kernels that
- * have neither. Attribution never uses "whoever runs in softirq".
+ * Only hooks available without kprobes or fentry (tp_btf needs BTF, not trampolines),
+ * so that it runs on kernels that have neither. Attribution never uses "whoever runs
+ * in softirq": softirq programs only report owners recorded in process context.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -40,10 +44,12 @@ int so_sock_create(struct bpf_sock *sk)
 	current_owner(&st->owner);
 	st->netns = current_netns();
 	st->cookie = bpf_get_socket_cookie(sk);
-	st->owner_set = bpf_ktime_get_boot_ns();
+	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
 	st->emitted = 0;
+	st->since = 0;
 	st->inherited = 0;
 	st->used = 0;
+	st->switches = 0;
 	return 1;
 }
 
@@ -89,6 +95,19 @@ int so_recvmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
 
 /* ---- packets: report a socket the first time a tuple is seen ------------------ */
 
+/* BPF_F_CLONE copied the listener's state into a socket it accepted: the listener's
+ * owner stands (marked inherited) until a process accepts or uses the socket. */
+static __always_inline void adopt_listener_copy(struct so_sk_state *st, __u64 cookie)
+{
+	st->cookie = cookie;
+	st->inherited = 1;
+	st->emitted = 0;
+	st->since = 0;
+	st->switches = 0;
+	st->used = 0;
+	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
+}
+
 static __always_inline int on_skb(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
@@ -101,12 +120,8 @@ static __always_inline int on_skb(struct __sk_buff *skb)
 	if (!st)
 		return 1; /* older than the programs: the start-up snapshot has it */
 	__u64 cookie = bpf_get_socket_cookie(skb);
-	if (st->cookie != cookie) {
-		/* A copy of the listener's state in a socket it accepted. */
-		st->cookie = cookie;
-		st->inherited = 1;
-		st->emitted = 0;
-	}
+	if (st->cookie != cookie)
+		adopt_listener_copy(st, cookie); /* established before the programs saw it */
 	report(sk, st, cookie, SO_READ_V4 | SO_READ_V6);
 	return 1;
 }
@@ -116,6 +131,52 @@ int so_egress(struct __sk_buff *skb) { return on_skb(skb); }
 
 SEC("cgroup_skb/ingress")
 int so_ingress(struct __sk_buff *skb) { return on_skb(skb); }
+
+/* ---- every send and receive: ownership follows use --------------------------- */
+
+/* A process sent or received on the socket (in its own context, after the call). When
+ * it is not the owner it takes the socket over, and the change is reported at once. */
+static __always_inline int on_use(struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 now = bpf_ktime_get_boot_ns();
+	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns) {
+		st->last_use = now; /* the owner again: the common case, kept short */
+		st->used = 1;
+		return 0;
+	}
+	/* Kernel threads using sockets (NFS, iSCSI) are not their owners. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	if ((task->flags & PF_KTHREAD) || BPF_CORE_READ_BITFIELD(sk, sk_kern_sock))
+		return 0;
+	if (!st)
+		st = state_of(sk); /* older than the programs: the snapshot knew it; now a user does */
+	if (!st)
+		return 0;
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	if (st->cookie != cookie && st->owner.start_ns)
+		adopt_listener_copy(st, cookie);
+	if (!take_owner(st, cookie, now))
+		return 0;
+	struct so_tuple t;
+	tuple_of_sock(sk, &t);
+	if (t.protocol == IPPROTO_TCP && sk->__sk_common.skc_state == TCP_LISTEN) {
+		t.rport = 0;
+		__builtin_memset(t.raddr, 0, sizeof(t.raddr));
+	}
+	report_tuple((__u64)sk, st, cookie, &t);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(so_send, struct sock *sk, int ret, int flags) { return on_use(sk); }
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(so_recv, struct sock *sk, int ret, int flags) { return on_use(sk); }
 
 /* ---- accept(): the accepting process, not the listener's, owns the socket ------ */
 
@@ -138,7 +199,7 @@ static __always_inline int on_accept_exit(long fd)
 	current_owner(&o);
 	__u64 cookie = 0;
 	BPF_CORE_READ_INTO(&cookie, sk, __sk_common.skc_cookie.counter);
-	emit_socket(SO_EV_ACCEPT, 0, (__u64)sk, cookie, netns_of(sk), &t, &o);
+	emit_socket(SO_EV_ACCEPT, 0, 0, (__u64)sk, cookie, netns_of(sk), &t, &o);
 	return 0;
 }
 
@@ -148,9 +209,9 @@ int so_exit_accept(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int so_exit_accept4(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx->ret); }
 
-/* ---- close ------------------------------------------------------------------- */
+/* ---- TCP state: listen(), an accepted socket established, close -------------- */
 
-static __always_inline void emit_close(__u64 sk)
+static __always_inline void emit_close(__u64 sk, __u64 cookie)
 {
 	struct so_close_event *e = bpf_ringbuf_reserve(&so_events, sizeof(*e), 0);
 	if (!e) {
@@ -161,28 +222,46 @@ static __always_inline void emit_close(__u64 sk)
 	e->pad = 0;
 	e->ts = bpf_ktime_get_boot_ns();
 	e->sk = sk;
+	e->cookie = cookie;
 	bpf_ringbuf_submit(e, 0);
 	count(SO_CNT_EVENTS);
 }
 
-/* listen() runs in the listening process: it owns the listener. TCP sockets live on
- * after close() until the FIN exchange ends: they close at CLOSE. */
-SEC("tracepoint/sock/inet_sock_set_state")
-int so_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+/* listen() runs in the listening process: it owns the listener. An accepted socket is
+ * established before accept() can return it: its cookie is made here, so that
+ * accept() reports the same identity, and it is reported with the listener's owner
+ * (inherited). TCP sockets live on after close() until the FIN exchange ends: they
+ * close at CLOSE. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 {
-	if (ctx->protocol != IPPROTO_TCP)
+	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	if (ctx->newstate == TCP_CLOSE) {
-		emit_close((__u64)ctx->skaddr);
-	} else if (ctx->newstate == TCP_LISTEN) {
-		struct sock *sk = (struct sock *)ctx->skaddr;
-		struct so_tuple t;
-		struct so_owner o;
+	if (newstate == TCP_CLOSE) {
+		emit_close((__u64)sk, bpf_get_socket_cookie(sk));
+		return 0;
+	}
+	struct so_sk_state *st;
+	__u64 cookie;
+	struct so_tuple t;
+	if (newstate == TCP_LISTEN) {
+		st = state_of(sk);
+		if (!st)
+			return 0;
+		cookie = bpf_get_socket_cookie(sk);
+		take_owner(st, cookie, bpf_ktime_get_boot_ns());
 		tuple_of_sock(sk, &t);
 		t.rport = 0;
 		__builtin_memset(t.raddr, 0, sizeof(t.raddr));
-		current_owner(&o);
-		emit_socket(SO_EV_SOCKET, 0, (__u64)sk, 0, netns_of(sk), &t, &o);
+		report_tuple((__u64)sk, st, cookie, &t);
+	} else if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
+		cookie = bpf_get_socket_cookie(sk);
+		st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+		if (!st || st->cookie == cookie)
+			return 0; /* a listener older than the programs: accept() names the owner */
+		adopt_listener_copy(st, cookie);
+		tuple_of_sock(sk, &t);
+		report_tuple((__u64)sk, st, cookie, &t);
 	}
 	return 0;
 }
@@ -195,7 +274,7 @@ int so_sock_release(struct bpf_sock *sk)
 	if (sk->protocol == IPPROTO_TCP && sk->state != TCP_CLOSE)
 		return 1;
 	if (bpf_sk_storage_get(&so_sk_state, sk, 0, 0))
-		emit_close((__u64)sk);
+		emit_close((__u64)sk, bpf_get_socket_cookie(sk));
 	return 1;
 }
 
@@ -265,11 +344,13 @@ static __always_inline void iter_record(struct seq_file *seq, struct sock *sk, _
 		__builtin_memset(r.tuple.raddr, 0, sizeof(r.tuple.raddr));
 	}
 	r.netns = netns_of(sk);
-	BPF_CORE_READ_INTO(&r.cookie, sk, __sk_common.skc_cookie.counter);
+	r.cookie = bpf_get_socket_cookie(sk); /* made now for sockets older than the programs */
 	r.inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
 	if (st && st->owner.start_ns) {
-		r.has_owner = 1;
+		/* A listener's copy not yet claimed by accept() or a use is the listener's. */
+		bool copy = st->inherited || st->cookie != r.cookie;
+		r.flags = SO_F_OWNED | (copy ? SO_F_INHERITED : 0);
 		r.owner = st->owner;
 	}
 	bpf_seq_write(seq, &r, sizeof(r));

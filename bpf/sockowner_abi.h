@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #endif
 
-#define SO_ABI_VERSION 1
+#define SO_ABI_VERSION 2
 #define SO_COMM_LEN 16
 #define SO_PATH_LEN 256
 #define SO_ARGS_LEN 256
@@ -26,6 +26,7 @@ enum so_event_type {
 enum so_socket_flags {
 	SO_F_INHERITED = 1, /* owner copied from the listener into an accepted socket */
 	SO_F_CONNECTED = 2, /* remote endpoint known */
+	SO_F_OWNED = 4,     /* (iterator records) the socket has a recorded owner */
 };
 
 /* The process a socket belongs to: its thread-group leader. */
@@ -59,8 +60,10 @@ struct so_socket_event {
 	__u32 type;
 	__u32 flags;
 	__u64 ts;     /* boot clock, ns */
-	__u64 sk;     /* struct sock address: the socket's identity while it lives */
-	__u64 cookie; /* socket cookie (0 where it cannot be read) */
+	__u64 since;  /* when the owner changed hands: the previous owner's last use, where
+	                 this owner's interval begins; 0: at ts */
+	__u64 sk;     /* struct sock address (diagnostics: reused after the socket is freed) */
+	__u64 cookie; /* socket cookie: the socket's identity (0 where it cannot be read) */
 	__u32 netns;  /* network namespace inode */
 	__u32 pad;
 	struct so_tuple tuple;
@@ -73,6 +76,7 @@ struct so_close_event {
 	__u32 pad;
 	__u64 ts;
 	__u64 sk;
+	__u64 cookie;
 };
 
 /* SO_EV_EXEC */
@@ -100,7 +104,7 @@ struct so_iter_record {
 	__u64 cookie;
 	__u64 inode;    /* socket inode: joins /proc/PID/fd for sockets without an owner */
 	__u32 netns;
-	__u32 has_owner;
+	__u32 flags;    /* SO_F_OWNED, SO_F_INHERITED */
 	__u32 state;
 	__u32 pad;
 	struct so_tuple tuple;

@@ -87,6 +87,7 @@ int cmd_stats(int argc, char** argv) {
         auto& r = runs[i];
         std::printf("run %lld    pid %lld, %s .. %s\n", (long long)r.id, (long long)r.pid, format_time(r.started).c_str(),
                     r.stopped ? format_time(*r.stopped).c_str() : "running");
+        std::printf("  version  %s\n", r.version.c_str());
         std::printf("  mode     %s%s%s\n", r.mode.c_str(), r.reason.empty() ? "" : " — ", r.reason.c_str());
         for (auto& [name, value] : reader.counters(r.id))
             std::printf("  %-24s %lld\n", name.c_str(), (long long)value);

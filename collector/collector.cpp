@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace sockowner {
 
@@ -24,6 +25,7 @@ namespace {
 
 constexpr TimeNs kCounterInterval = kNsPerSec;
 constexpr TimeNs kRetentionInterval = 60 * kNsPerSec;
+constexpr TimeNs kRetryInterval = kNsPerSec;
 
 class SignalFd {
 public:
@@ -48,130 +50,229 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace
+struct FileId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    static FileId of(const std::string& path) {
+        struct stat st{};
+        if (::stat(path.c_str(), &st) != 0) return {};
+        return {st.st_dev, st.st_ino};
+    }
+    friend bool operator==(const FileId&, const FileId&) = default;
+};
 
-int run_collector(const CollectOptions& opt) {
-    auto writer = std::make_unique<JournalWriter>(opt.journal, opt.writer);
-    struct stat opened_file{};
-    ::stat(opt.journal.c_str(), &opened_file);
+// One collector run: a source feeding the ownership table, the table feeding the
+// journal. Every journal write, the reopen after a rotation included, follows one
+// policy: a failure (disk full, a locked file) is said once, nothing queued is
+// dropped, and the write is retried every second.
+class Collector {
+public:
+    explicit Collector(const CollectOptions& opt)
+        : opt_(opt), writer_(std::make_unique<JournalWriter>(opt.journal, opt.writer)),
+          opened_(FileId::of(opt.journal)), proc_(opt.proc_root),
+          cache_(proc_, boot_to_wall_offset(), opt.with_cmdline), table_(*writer_) {
+        table_.offer_adoption(writer_->take_open_intervals());
+    }
 
-    procfs::Reader proc(opt.proc_root);
-    ProcessCache cache(proc, boot_to_wall_offset(), opt.with_cmdline);
-    OwnershipTable table(*writer);
-    table.offer_adoption(writer->take_open_intervals());
-    SignalFd signals;
+    bool start();
+    int run();
 
-    std::unique_ptr<EventSource> source;
-    std::string mode = "procfs", reason;
-    if (opt.mode != CollectMode::procfs) {
-        source = start_ebpf(EbpfContext{table, cache, proc, opt.pin_dir, opt.ring_buffer}, reason);
-        if (source) {
-            mode = "ebpf";
-        } else if (opt.mode == CollectMode::ebpf) {
-            SO_ERROR("--mode ebpf: eBPF unavailable: %s", reason.c_str());
-            return 1;
+private:
+    void publish_counters(TimeNs now);
+    void maintain(TimeNs now);
+    // Runs a journal write under the policy above.
+    template <class F>
+    void write(F&& f);
+    void on_sighup();
+    // Opens the journal again at its path (after a rotation); the old file gets its
+    // intervals closed and keeps what it has queued until that is written.
+    void reopen(TimeNs now);
+    void retire_old(TimeNs now);
+    int finish();
+
+    const CollectOptions& opt_;
+    std::unique_ptr<JournalWriter> writer_;
+    std::vector<std::unique_ptr<JournalWriter>> retiring_;  // rotated files with unwritten operations
+    FileId opened_;
+    procfs::Reader proc_;
+    ProcessCache cache_;
+    OwnershipTable table_;
+    SignalFd signals_;
+    std::unique_ptr<EventSource> source_;
+    std::string mode_ = "procfs", reason_;
+    TimeNs next_counters_ = 0, next_retention_ = 0, reopen_at_ = 0, retire_at_ = 0;
+    bool failing_ = false, reopen_failing_ = false;
+};
+
+bool Collector::start() {
+    if (opt_.mode != CollectMode::procfs) {
+        source_ = start_ebpf(EbpfContext{table_, cache_, proc_, opt_.pin_dir, opt_.ring_buffer}, reason_);
+        if (source_) {
+            mode_ = "ebpf";
+        } else if (opt_.mode == CollectMode::ebpf) {
+            SO_ERROR("--mode ebpf: eBPF unavailable: %s", reason_.c_str());
+            return false;
         }
     } else {
-        reason = "--mode procfs";
+        reason_ = "--mode procfs";
     }
-    if (!source) {
-        auto p = std::make_unique<ProcfsSource>(proc, cache, table, opt.poll_interval);
+    if (!source_) {
+        auto p = std::make_unique<ProcfsSource>(proc_, cache_, table_, opt_.poll_interval);
         p->poll(wall_now());
         if (p->stats().hidden_processes > 0) {
             std::string hidden = "cannot see the sockets of " + std::to_string(p->stats().hidden_processes) +
                                  " processes of other users (not root)";
             SO_WARN("%s", hidden.c_str());
-            reason += "; " + hidden;
+            reason_ += "; " + hidden;
         }
-        source = std::move(p);
+        source_ = std::move(p);
     }
-    table.close_unadopted(wall_now());
-    writer->begin_run(mode, reason);
-    if (reason.empty())
-        SO_INFO("mode: %s; journal %s", mode.c_str(), opt.journal.c_str());
+    std::size_t ended = table_.close_unadopted(wall_now());
+    if (table_.adopted_total() || ended)
+        SO_DEBUG("continued %llu intervals of the previous run, ended %zu", (unsigned long long)table_.adopted_total(),
+                 ended);
+    writer_->set_build_note(source_->kernel_build());
+    writer_->begin_run(mode_, reason_);
+    if (reason_.empty())
+        SO_INFO("mode: %s; journal %s", mode_.c_str(), opt_.journal.c_str());
     else
-        SO_INFO("mode: %s (%s); journal %s", mode.c_str(), reason.c_str(), opt.journal.c_str());
+        SO_INFO("mode: %s (%s); journal %s", mode_.c_str(), reason_.c_str(), opt_.journal.c_str());
+    return true;
+}
 
-    TimeNs next_counters = 0, next_retention = 0;
-    // A journal that cannot be written for a while (disk full) does not stop the
-    // collector: the writer keeps what is queued and retries; say so once, and when
-    // it recovers.
-    bool failing = false;
-    auto journal_write = [&](auto&& write) {
+template <class F>
+void Collector::write(F&& f) {
+    try {
+        f();
+        if (failing_) SO_INFO("journal %s written again", opt_.journal.c_str());
+        failing_ = false;
+    } catch (const JournalError& e) {
+        if (!failing_) SO_WARN("%s: keeping %zu operations in memory and retrying", e.what(), writer_->pending());
+        failing_ = true;
+    }
+}
+
+void Collector::publish_counters(TimeNs now) {
+    source_->report(*writer_);
+    writer_->set_counter("sockets.live", std::int64_t(table_.size()));
+    writer_->set_counter("sockets.opened", std::int64_t(table_.opened_total()));
+    writer_->set_counter("sockets.adopted", std::int64_t(table_.adopted_total()));
+    writer_->set_counter("journal.rows", writer_->rows_written());
+    writer_->set_counter("journal.failed_flushes", writer_->failed_flushes());
+    writer_->set_counter("journal.dropped", writer_->dropped());
+    writer_->set_counter("journal.reopen_pending", reopen_failing_ ? 1 : 0);
+    next_counters_ = now + kCounterInterval;
+    if (writer_->pending() == 0) write([&] { writer_->flush(); });  // counters alone
+}
+
+void Collector::maintain(TimeNs now) {
+    if (now >= source_->next_tick()) source_->tick(now);
+    if (now >= next_counters_) publish_counters(now);
+    if (now >= writer_->flush_deadline()) write([&] { writer_->flush(); });
+    if (now >= next_retention_) {
+        write([&] {
+            if (auto removed = writer_->apply_retention(now)) SO_DEBUG("retention removed %lld rows", (long long)removed);
+            writer_->set_counter("journal.bytes", writer_->file_size());
+        });
+        next_retention_ = now + kRetentionInterval;
+    }
+    if (reopen_failing_ && now >= reopen_at_) reopen(now);
+    if (!retiring_.empty() && now >= retire_at_) retire_old(now);
+}
+
+void Collector::on_sighup() {
+    if (!reopen_failing_ && FileId::of(opt_.journal) == opened_) {
+        SO_INFO("SIGHUP: journal %s unchanged", opt_.journal.c_str());
+        return;
+    }
+    SO_INFO("SIGHUP: reopening journal %s", opt_.journal.c_str());
+    reopen(wall_now());
+}
+
+void Collector::reopen(TimeNs now) {
+    std::unique_ptr<JournalWriter> fresh;
+    try {
+        fresh = std::make_unique<JournalWriter>(opt_.journal, opt_.writer);
+        fresh->set_build_note(source_->kernel_build());
+        fresh->begin_run(mode_, reason_);
+    } catch (const JournalError& e) {
+        if (!reopen_failing_) SO_WARN("%s: still writing the old journal file; retrying every second", e.what());
+        reopen_failing_ = true;
+        reopen_at_ = now + kRetryInterval;
+        return;
+    }
+    if (reopen_failing_) SO_INFO("journal %s reopened", opt_.journal.c_str());
+    reopen_failing_ = false;
+    opened_ = FileId::of(opt_.journal);
+    table_.close_all(now);  // queued in the old file
+    table_.reopen_in(*fresh);
+    source_->report(*writer_);
+    retiring_.push_back(std::move(writer_));
+    writer_ = std::move(fresh);
+    retire_old(now);
+}
+
+void Collector::retire_old(TimeNs now) {
+    for (auto it = retiring_.begin(); it != retiring_.end();) {
         try {
-            write();
-            if (failing) SO_INFO("journal %s written again", opt.journal.c_str());
-            failing = false;
+            (*it)->close();  // flushes and ends its run
+            it = retiring_.erase(it);
         } catch (const JournalError& e) {
-            if (!failing)
-                SO_WARN("%s: keeping %zu operations in memory and retrying", e.what(), writer->pending());
-            failing = true;
+            SO_DEBUG("%s: %zu operations for the old journal file wait", e.what(), (*it)->pending());
+            ++it;
         }
-    };
-    for (;;) {
-        TimeNs now = wall_now();
-        if (now >= source->next_tick()) source->tick(now);
-        if (now >= next_counters) {
-            source->report(*writer);
-            writer->set_counter("sockets.live", std::int64_t(table.size()));
-            writer->set_counter("sockets.opened", std::int64_t(table.opened_total()));
-            writer->set_counter("journal.rows", writer->rows_written());
-            writer->set_counter("journal.failed_flushes", writer->failed_flushes());
-            writer->set_counter("journal.dropped", writer->dropped());
-            next_counters = now + kCounterInterval;
-            if (writer->pending() == 0) journal_write([&] { writer->flush(); });  // counters alone
-        }
-        if (now >= writer->flush_deadline()) journal_write([&] { writer->flush(); });
-        if (now >= next_retention) {
-            journal_write([&] {
-                if (auto removed = writer->apply_retention(now))
-                    SO_DEBUG("retention removed %lld rows", (long long)removed);
-                writer->set_counter("journal.bytes", writer->file_size());
-            });
-            next_retention = now + kRetentionInterval;
-        }
+    }
+    retire_at_ = now + kRetryInterval;
+}
 
-        TimeNs deadline = std::min({source->next_tick(), writer->flush_deadline(), next_counters});
+int Collector::run() {
+    for (;;) {
+        maintain(wall_now());
+        TimeNs deadline = std::min({source_->next_tick(), writer_->flush_deadline(), next_counters_});
+        if (reopen_failing_) deadline = std::min(deadline, reopen_at_);
+        if (!retiring_.empty()) deadline = std::min(deadline, retire_at_);
         int timeout_ms = int(std::clamp<TimeNs>((deadline - wall_now() + kNsPerMs - 1) / kNsPerMs, 0, 1000));
-        pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {source->wait_fd(), POLLIN, 0}};
-        int n = ::poll(fds, source->wait_fd() >= 0 ? 2 : 1, timeout_ms);
+        pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {source_->wait_fd(), POLLIN, 0}};
+        int n = ::poll(fds, source_->wait_fd() >= 0 ? 2 : 1, timeout_ms);
         if (n < 0 && errno != EINTR) {
             SO_ERROR("poll: %s", strerror(errno));
             break;
         }
-        if (fds[1].revents & POLLIN) source->on_readable();
+        if (fds[1].revents & POLLIN) source_->on_readable();
         if (fds[0].revents & POLLIN) {
-            int sig = signals.take();
+            int sig = signals_.take();
             if (sig == SIGHUP) {
-                struct stat now_file{};
-                bool moved = ::stat(opt.journal.c_str(), &now_file) != 0 || now_file.st_ino != opened_file.st_ino ||
-                             now_file.st_dev != opened_file.st_dev;
-                if (!moved) {
-                    SO_INFO("SIGHUP: journal %s unchanged", opt.journal.c_str());
-                    continue;
-                }
-                SO_INFO("SIGHUP: reopening journal %s", opt.journal.c_str());
-                TimeNs t = wall_now();
-                table.close_all(t);
-                writer.reset();  // flushes, ends the run in the old file
-                writer = std::make_unique<JournalWriter>(opt.journal, opt.writer);
-                ::stat(opt.journal.c_str(), &opened_file);
-                writer->begin_run(mode, reason);
-                table.reopen_in(*writer);
+                on_sighup();
             } else if (sig) {
                 SO_INFO("signal %d: flushing and closing the journal", sig);
                 break;
             }
         }
     }
-    source->report(*writer);
+    return finish();
+}
+
+int Collector::finish() {
+    source_->report(*writer_);
+    std::size_t lost = 0;
     try {
-        writer->close();
+        writer_->close();
     } catch (const JournalError& e) {
-        SO_ERROR("%s: %zu operations not written", e.what(), writer->pending());
-        return 1;
+        SO_ERROR("%s: %zu operations not written", e.what(), writer_->pending());
+        lost += writer_->pending();
     }
-    return 0;
+    retire_old(wall_now());
+    for (auto& old : retiring_) lost += old->pending();
+    if (!retiring_.empty()) SO_ERROR("%zu operations for rotated journal files not written", lost);
+    return lost ? 1 : 0;
+}
+
+}  // namespace
+
+int run_collector(const CollectOptions& opt) {
+    Collector c(opt);
+    if (!c.start()) return 1;
+    return c.run();
 }
 
 }  // namespace sockowner

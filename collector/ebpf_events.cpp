@@ -95,6 +95,7 @@ std::optional<Event> decode_event(const void* data, std::size_t size) {
             s.accept = type == SO_EV_ACCEPT;
             s.inherited = e.flags & SO_F_INHERITED;
             s.ts = e.ts;
+            s.since = e.since;
             s.sk = e.sk;
             s.cookie = e.cookie;
             s.netns = e.netns;
@@ -106,7 +107,7 @@ std::optional<Event> decode_event(const void* data, std::size_t size) {
             if (!fits<so_close_event>(size)) return std::nullopt;
             so_close_event e;
             std::memcpy(&e, data, sizeof e);
-            return CloseEvent{e.ts, e.sk};
+            return CloseEvent{e.ts, e.sk, e.cookie};
         }
         case SO_EV_EXEC: {
             if (!fits<so_exec_event>(size)) return std::nullopt;
@@ -142,7 +143,8 @@ std::vector<IterRecord> decode_iter_records(std::string_view bytes) {
         i.inode = r.inode;
         i.netns = r.netns;
         i.tuple = *t;
-        if (r.has_owner) i.owner = owner_of(r.owner);
+        if (r.flags & SO_F_OWNED) i.owner = owner_of(r.owner);
+        i.inherited = r.flags & SO_F_INHERITED;
         out.push_back(std::move(i));
     }
     return out;

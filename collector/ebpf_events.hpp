@@ -31,11 +31,12 @@ struct SocketEvent {
     bool accept = false;     // SO_EV_ACCEPT: the accepting process
     bool inherited = false;  // owner copied from the listener
     std::uint64_t ts = 0, sk = 0, cookie = 0, netns = 0;
+    std::uint64_t since = 0;  // boot ns where a new owner's interval begins (0: at ts)
     KTuple tuple;
     KOwner owner;
 };
 struct CloseEvent {
-    std::uint64_t ts = 0, sk = 0;
+    std::uint64_t ts = 0, sk = 0, cookie = 0;
 };
 struct ExecEvent {
     std::uint64_t ts = 0;
@@ -56,6 +57,7 @@ struct IterRecord {
     std::uint64_t sk = 0, cookie = 0, inode = 0, netns = 0;
     KTuple tuple;
     std::optional<KOwner> owner;
+    bool inherited = false;  // the owner is the listener's, copied into an accepted socket
 };
 // The output of one pass of the iter/tcp or iter/udp program.
 std::vector<IterRecord> decode_iter_records(std::string_view bytes);

@@ -1,5 +1,6 @@
 #include "ebpf_loader.hpp"
 
+#include "ebpf_pins.hpp"
 #include "log.hpp"
 #include "sockowner.skel.h"
 
@@ -8,20 +9,16 @@
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstdarg>
 #include <cstring>
-#include <filesystem>
 
 namespace sockowner::ebpf {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // What libbpf printed during a load, to explain a refusal in one line: the program
 // that failed and the verifier's last word on it.
@@ -108,53 +105,50 @@ int create_iterator_in(int link_fd, int netns_fd, std::string& error) {
     return fd;
 }
 
-// max_entries of the map pinned at `path`, 0 when there is none.
-std::uint32_t pinned_map_size(const std::string& path) {
-    int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return 0;
-    bpf_map_info info{};
-    std::uint32_t len = sizeof info;
-    std::uint32_t size = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.max_entries : 0;
-    close(fd);
-    return size;
+bool btf_has_typedef(const btf* b, const char* name) { return b && btf__find_by_name_kind(b, name, BTF_KIND_TYPEDEF) >= 0; }
+
+// A short id of what this build loads: the programs' tags and load-time settings.
+std::string build_id_of(bpf_object* obj) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    auto mix = [&](const void* data, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<const std::uint8_t*>(data)[i]) * 0x100000001b3ull;
+    };
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+        if (bpf_program__fd(prog) < 0) continue;
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof info;
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) mix(info.tag, sizeof info.tag);
+    }
+    if (bpf_map* ro = bpf_object__find_map_by_name(obj, ".rodata")) {
+        std::size_t size = 0;
+        if (const void* v = bpf_map__initial_value(ro, &size)) mix(v, size);
+    }
+    char out[17];
+    std::snprintf(out, sizeof out, "%016llx", (unsigned long long)h);
+    return std::string(out, 8);
 }
 
 }  // namespace
 
-std::string pin_root(const std::string& pin_dir) { return pin_dir + "/v" + std::to_string(SO_ABI_VERSION); }
-
 std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::string& cgroup2,
                                          std::uint32_t ring_buffer, std::string& why_not) {
     libbpf_set_print(libbpf_log);
-    std::unique_ptr<Programs> p(new Programs());
-    p->pin_root_ = pin_root(pin_dir);
-    std::error_code ec;
-    fs::create_directories(p->pin_root_, ec);
-    if (ec) {
-        why_not = "cannot create pin directory " + p->pin_root_ + ": " + ec.message();
-        return nullptr;
-    }
-    // One collector per set of pinned programs: two would split the ring buffer.
-    p->lock_fd_ = open(p->pin_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (p->lock_fd_ < 0 || flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-        why_not = "the pinned programs under " + pin_dir + " are in use by another sockowner collector";
-        return nullptr;
-    }
-
-    LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = p->pin_root_.c_str());
-    p->skel_ = sockowner_bpf__open_opts(&opts);
+    std::unique_ptr<Programs> p(new Programs(pin_dir));
+    if (!p->pins_.lock(why_not)) return nullptr;
+    p->skel_ = sockowner_bpf__open();
     if (!p->skel_) {
         why_not = "cannot open BPF object: " + errtext(errno);
         return nullptr;
     }
-
-    // A pinned ring buffer keeps its size (libbpf refuses to reuse a pin whose size
-    // differs); a new one takes the requested size.
-    std::uint32_t pinned = pinned_map_size(p->pin_root_ + "/so_events");
+    auto* s = p->skel_;
+    // A pinned ring buffer keeps its size; a new one takes the requested size.
+    std::uint32_t pinned = p->pins_.pinned_size(s->maps.so_events);
     if (pinned && ring_buffer && pinned != ring_buffer)
         p->notes_.push_back("the pinned ring buffer keeps its " + std::to_string(pinned >> 10) +
                             " KiB; --ring-buffer applies after `sockowner cleanup`");
-    if (!pinned && ring_buffer) bpf_map__set_max_entries(p->skel_->maps.so_events, ring_buffer);
+    if (ring_buffer) bpf_map__set_max_entries(s->maps.so_events, ring_buffer);
+    for (bpf_map* m : p->shared_maps()) p->pins_.reuse_map(m, p->notes_);
 
     // Switch off what this kernel cannot take, rather than failing the whole load.
     btf* vmlinux = btf__load_vmlinux_btf();
@@ -162,19 +156,25 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
     auto optional = [&](bpf_program* prog, bool available, const char* what) {
         if (available) return;
         bpf_program__set_autoload(prog, false);
-        p->notes_.push_back(what);
+        if (what) p->notes_.push_back(what);
     };
-    auto* s = p->skel_;
     optional(s->progs.so_sock_release, btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_INET_SOCK_RELEASE"),
              "no cgroup/sock_release: UDP and ICMP sockets close at the next resync");
     bool recvmsg = btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_UDP4_RECVMSG");
     optional(s->progs.so_recvmsg4, recvmsg, "no cgroup/recvmsg4: receive-only UDP keeps its creator as owner");
-    optional(s->progs.so_recvmsg6, recvmsg, "no cgroup/recvmsg6: receive-only UDP keeps its creator as owner");
+    optional(s->progs.so_recvmsg6, recvmsg, nullptr);
+    // sock_send_length and sock_recv_length: Linux 6.3 and later.
+    bool use = btf_has_typedef(vmlinux, "btf_trace_sock_send_length") &&
+               btf_has_typedef(vmlinux, "btf_trace_sock_recv_length");
+    optional(s->progs.so_send, use,
+             "no sock_send_length tracepoint (Linux < 6.3): a TCP socket handed to another process (fork, "
+             "exec, SCM_RIGHTS) keeps the owner that accepted or connected it");
+    optional(s->progs.so_recv, use, nullptr);
     bool accept_tp = tracepoint_exists(tracefs, "syscalls", "sys_exit_accept4");
     optional(s->progs.so_exit_accept, accept_tp && tracepoint_exists(tracefs, "syscalls", "sys_exit_accept"),
-             "no syscall tracepoints: accepted sockets keep the listener's owner");
-    optional(s->progs.so_exit_accept4, accept_tp, "no sys_exit_accept4 tracepoint");
-    optional(s->progs.so_set_state, tracepoint_exists(tracefs, "sock", "inet_sock_set_state"),
+             "no syscall tracepoints: accepted sockets keep the listener's owner until used");
+    optional(s->progs.so_exit_accept4, accept_tp, nullptr);
+    optional(s->progs.so_state, btf_has_typedef(vmlinux, "btf_trace_inet_sock_set_state"),
              "no inet_sock_set_state tracepoint: TCP closes at the next resync");
     optional(s->progs.so_exec, tracepoint_exists(tracefs, "sched", "sched_process_exec"),
              "no sched_process_exec tracepoint: exe and cmdline of short-lived processes unknown");
@@ -182,7 +182,7 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
              "no sched_process_exit tracepoint: process exit times from procfs");
     p->iterators_ = btf_has_struct(vmlinux, "bpf_iter__tcp") && btf_has_struct(vmlinux, "bpf_iter__udp");
     optional(s->progs.so_iter_tcp, p->iterators_, "no BPF socket iterators: start-up snapshot from procfs");
-    optional(s->progs.so_iter_udp, p->iterators_, "no iter/udp");
+    optional(s->progs.so_iter_udp, p->iterators_, nullptr);
     btf__free(vmlinux);
 
     g_load_failed.clear();
@@ -192,25 +192,33 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
         if (!g_verifier_last.empty()) why_not += " (verifier: " + g_verifier_last + ")";
         return nullptr;
     }
+    p->build_id_ = build_id_of(s->obj);
     if (!p->attach_all(cgroup2, why_not)) return nullptr;
     return p;
 }
 
+std::vector<bpf_map*> Programs::shared_maps() const {
+    return {skel_->maps.so_sk_state, skel_->maps.so_events, skel_->maps.so_counters};
+}
+
+// Every program is attached (or found attached already) before anything is pinned:
+// a refused attach detaches what this start attached and leaves the pins as they were.
 bool Programs::attach_all(const std::string& cgroup2, std::string& why_not) {
     int cg = open(cgroup2.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg < 0) {
         why_not = "cannot open cgroup v2 root " + cgroup2 + ": " + errtext(errno);
         return false;
     }
+    std::vector<Pins::Attached> attached;
+    std::vector<std::string> names;
     bpf_program* prog;
-    bool ok = true;
     bpf_object__for_each_program(prog, skel_->obj) {
         if (!bpf_program__autoload(prog)) continue;
         const char* sec = bpf_program__section_name(prog);
         if (!std::strncmp(sec, "iter/", 5)) continue;  // attached for each snapshot
-        // bpffs refuses names with dots.
-        std::string pin = pin_root_ + "/link_" + bpf_program__name(prog);
-        if (access(pin.c_str(), F_OK) == 0) {
+        names.emplace_back(bpf_program__name(prog));
+        Pins::Prior prior = pins_.prior_link(skel_->obj, prog);
+        if (prior == Pins::Prior::same) {
             ++reused_;  // still attached from an earlier run
             continue;
         }
@@ -218,22 +226,23 @@ bool Programs::attach_all(const std::string& cgroup2, std::string& why_not) {
         bpf_link* link = is_cgroup ? bpf_program__attach_cgroup(prog, cg) : bpf_program__attach(prog);
         if (!link) {
             why_not = std::string("attach of ") + sec + " refused: " + errtext(errno);
-            ok = false;
-            break;
+            for (auto& a : attached) bpf_link__destroy(a.link);
+            close(cg);
+            return false;
         }
-        links_.push_back(link);
-        ++created_;
-        if (int err = bpf_link__pin(link, pin.c_str()))
-            notes_.push_back(std::string(sec) + " not pinned (" + errtext(err) + "): detached when the collector stops");
+        attached.push_back({prog, link});
+        if (prior == Pins::Prior::older) replaced_names_.push_back(names.back());
+        else ++created_;
     }
     close(cg);
-    return ok;
+    pins_.commit(shared_maps(), attached, names, notes_);
+    for (auto& a : attached) links_.push_back(a.link);
+    return true;
 }
 
 Programs::~Programs() {
     for (auto* l : links_) bpf_link__destroy(l);  // pinned links stay attached
     sockowner_bpf__destroy(skel_);
-    if (lock_fd_ >= 0) close(lock_fd_);
 }
 
 int Programs::events_fd() const { return bpf_map__fd(skel_->maps.so_events); }
@@ -283,34 +292,6 @@ std::array<std::uint64_t, SO_CNT_MAX> Programs::counters() const {
         for (auto v : values) sum[k] += v;
     }
     return sum;
-}
-
-int remove_pins(const std::string& pin_dir, std::string& error) {
-    std::error_code ec;
-    if (!fs::exists(pin_dir, ec)) return 0;
-    int removed = 0;
-    std::vector<fs::path> dirs;
-    for (auto it = fs::recursive_directory_iterator(pin_dir, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-        if (it->is_directory(ec)) {
-            dirs.push_back(it->path());
-        } else if (unlink(it->path().c_str()) == 0) {
-            ++removed;
-        } else {
-            error = it->path().string() + ": " + errtext(errno);
-            return -1;
-        }
-    }
-    if (ec) {
-        error = pin_dir + ": " + ec.message();
-        return -1;
-    }
-    for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) rmdir(d->c_str());
-    if (rmdir(pin_dir.c_str()) != 0 && errno != ENOENT) {
-        error = pin_dir + ": " + errtext(errno);
-        return -1;
-    }
-    return removed;
 }
 
 }  // namespace sockowner::ebpf

@@ -1,7 +1,9 @@
 // Loading the kernel programs: open the skeleton, switch off what this kernel lacks,
-// reuse pinned maps and links of an earlier run, attach and pin the rest.
+// reuse pinned maps and links of an earlier run, attach the rest, then pin
+// (ebpf_pins.hpp).
 #pragma once
 
+#include "ebpf_pins.hpp"
 #include "sockowner_abi.h"
 
 #include <array>
@@ -13,6 +15,7 @@
 
 struct sockowner_bpf;
 struct bpf_link;
+struct bpf_map;
 
 namespace sockowner::ebpf {
 
@@ -32,6 +35,11 @@ public:
     const std::vector<std::string>& notes() const { return notes_; }
     int reused_links() const { return reused_; }
     int new_links() const { return created_; }
+    // Programs of an older build (or of sockowner 0.1's layout) replaced at this start.
+    const std::vector<std::string>& replaced() const { return replaced_names_; }
+    bool replaced_old_layout() const { return pins_.replaced_old_layout(); }
+    // What this build runs in the kernel: a hash of its programs and settings.
+    const std::string& build_id() const { return build_id_; }
     bool has_iterators() const { return iterators_; }
 
     // One full pass of iter/tcp (tcp = true) or iter/udp: so_iter_record bytes. An
@@ -42,23 +50,17 @@ public:
     std::array<std::uint64_t, SO_CNT_MAX> counters() const;
 
 private:
-    Programs() = default;
+    explicit Programs(const std::string& pin_dir) : pins_(pin_dir) {}
     bool attach_all(const std::string& cgroup2, std::string& why_not);
+    std::vector<bpf_map*> shared_maps() const;
 
+    Pins pins_;
     sockowner_bpf* skel_ = nullptr;
-    std::string pin_root_;
     std::vector<bpf_link*> links_;
-    std::vector<std::string> notes_;
+    std::vector<std::string> notes_, replaced_names_;
+    std::string build_id_;
     int reused_ = 0, created_ = 0;
-    int lock_fd_ = -1;
     bool iterators_ = false;
 };
-
-// The directory of pins for this ABI version under the pin directory.
-std::string pin_root(const std::string& pin_dir);
-
-// Unpins every map and link under pin_dir (detaching programs nobody else holds).
-// Returns how many objects were removed, or -1 with `error` set.
-int remove_pins(const std::string& pin_dir, std::string& error);
 
 }  // namespace sockowner::ebpf

@@ -8,6 +8,7 @@
 #include "log.hpp"
 #include "procfs_parse.hpp"
 #include "procfs_snapshot.hpp"
+#include "socket_ident.hpp"
 #include "timeutil.hpp"
 #include "tuple_key.hpp"
 
@@ -27,12 +28,6 @@ using namespace ebpf;
 constexpr TimeNs kOffsetResample = 10 * kNsPerSec;
 constexpr TimeNs kResyncInterval = 60 * kNsPerSec;
 constexpr TimeNs kTick = kNsPerSec;
-// Sockets are identified by their kernel address (top byte 0xff), those known only
-// from procfs by their inode under a tag no kernel address has.
-constexpr std::uint64_t kProcfsTag = 0x7Eull << 56;
-constexpr std::uint64_t procfs_ident(std::uint64_t inode) { return kProcfsTag | (inode & ((1ull << 56) - 1)); }
-constexpr bool is_procfs_ident(std::uint64_t ident) { return (ident >> 56) == (kProcfsTag >> 56); }
-static_assert(!is_procfs_ident(0xffff888100000000ull) && is_procfs_ident(procfs_ident(4026531833ull)));
 
 struct ExecInfo {
     std::string exe, cmdline;
@@ -56,6 +51,7 @@ public:
     }
 
     int wait_fd() const override { return ring_buffer__epoll_fd(rb_); }
+    std::string kernel_build() const override { return "bpf " + progs_->build_id(); }
     void on_readable() override { ring_buffer__consume(rb_); }
     TimeNs next_tick() const override { return next_tick_; }
 
@@ -99,12 +95,15 @@ public:
         w.set_counter("ebpf.undecodable", std::int64_t(undecodable_));
         w.set_counter("ebpf.socket_events", std::int64_t(socket_events_));
         w.set_counter("ebpf.accepts", std::int64_t(accepts_));
+        w.set_counter("ebpf.handoffs", std::int64_t(handoffs_));
+        w.set_counter("ebpf.without_cookie", std::int64_t(no_cookie_));
         w.set_counter("ebpf.closes", std::int64_t(closes_));
         w.set_counter("ebpf.execs", std::int64_t(execs_seen_));
         w.set_counter("ebpf.exits", std::int64_t(exits_));
         w.set_counter("ebpf.resyncs", std::int64_t(resyncs_));
         w.set_counter("ebpf.links_reused", progs_->reused_links());
         w.set_counter("ebpf.links_created", progs_->new_links());
+        w.set_counter("ebpf.links_replaced", std::int64_t(progs_->replaced().size()));
         w.set_counter("iterator.sockets", std::int64_t(iterator_sockets_));
         w.set_counter("iterator.unowned", std::int64_t(iterator_unowned_));
         w.set_counter("cache.hits", std::int64_t(resolved_hits_ + cache_.stats().hits));
@@ -137,33 +136,50 @@ private:
         else if (auto* e = std::get_if<ExitEvent>(&*ev)) on_exit(*e);
     }
 
-    SocketRecord record(const KTuple& t, std::uint64_t netns, std::uint64_t cookie, const char* source,
-                        TimeNs opened) const {
-        return SocketRecord{t.proto, t.family, t.local, t.remote, netns, cookie, source, opened, std::nullopt};
+    static SocketRecord record(const KTuple& t, std::uint64_t netns, std::uint64_t cookie, std::uint64_t inode,
+                               std::string source, TimeNs opened) {
+        return SocketRecord{t.proto, t.family, t.local, t.remote, netns, cookie, inode, std::move(source), opened,
+                            std::nullopt};
+    }
+
+    static bool same_tuple(const SocketRecord& s, const KTuple& t) {
+        return s.proto == t.proto && s.local == t.local && s.remote == t.remote;
     }
 
     void on_socket(const SocketEvent& e) {
         ++socket_events_;
-        const SocketRecord* known = table_.socket(e.sk);
-        bool same = known && known->proto == e.tuple.proto && known->local == e.tuple.local &&
-                    known->remote == e.tuple.remote;
+        if (!e.cookie) {  // established before the programs, accepted after: the resync has it
+            ++no_cookie_;
+            return;
+        }
+        auto known = table_.find(e.cookie);
+        bool same = known && same_tuple(known->s, e.tuple);
+        TimeNs ts = wall(e.ts);
         if (e.accept) {
             ++accepts_;
             // The interval opened with the listener's owner (inherited) becomes the
             // acceptor's from its start: the worker, not the listener, owns it.
             if (same) {
-                table_.reassign(e.sk, resolve(e.owner));
+                table_.reassign(e.cookie, resolve(e.owner));
                 return;
             }
         } else if (e.inherited && same) {
             return;  // accept() has already named the owner
         }
-        table_.observe(e.sk, record(e.tuple, e.netns, e.cookie, "ebpf", wall(e.ts)), resolve(e.owner));
+        // Another process took the socket over: its interval begins where the previous
+        // owner last sent or received (what arrived after that, the new owner read; an
+        // acceptor that only accepted hands over the whole connection).
+        TimeNs opened = ts;
+        if (known && e.since) {
+            opened = std::min(std::max(wall(e.since), known->s.opened), ts);
+            ++handoffs_;
+        }
+        table_.observe(e.cookie, record(e.tuple, e.netns, e.cookie, 0, "ebpf", opened), resolve(e.owner));
     }
 
     void on_close(const CloseEvent& e) {
         ++closes_;
-        table_.close(e.sk, wall(e.ts));
+        if (e.cookie) table_.close(e.cookie, wall(e.ts));
     }
 
     void on_exec(const ExecEvent& e) {
@@ -294,40 +310,59 @@ private:
         auto covered = iterate_namespaces(records);
         if (covered.empty()) return false;
         iterator_sockets_ = records.size();
-        // Sockets without recorded owner (older than the programs) are joined to a
-        // process through /proc/PID/fd.
-        std::optional<procfs::InodeOwners> inode_owners;
+        std::optional<procfs::InodeOwners> holders;  // /proc/PID/fd, read when needed
         std::unordered_set<std::uint64_t> seen;
+        seen.reserve(records.size());
         for (const IterRecord& r : records) {
-            seen.insert(r.sk);
-            if (table_.contains(r.sk)) continue;  // events keep known sockets current
-            std::optional<ProcessInfo> owner;
-            if (r.owner) {
-                owner = resolve(*r.owner);
-            } else if (r.inode) {
-                if (!inode_owners) {
-                    procfs::Snapshot stats;
-                    inode_owners = procfs::scan_fd_tables(proc_, stats);
-                }
-                auto it = inode_owners->socket_owner.find(r.inode);
-                if (it != inode_owners->socket_owner.end()) owner = cache_.get(it->second);
-            }
-            if (!owner) {
-                ++iterator_unowned_;  // orphaned by close(), or in no fd table we may read
-                continue;
-            }
-            table_.observe(r.sk, record(r.tuple, r.netns, r.cookie, "iterator", std::min(now, owner->start_time)),
-                           *owner);
+            if (!r.cookie) continue;
+            seen.insert(r.cookie);
+            resync_one(r, now, holders);
         }
         // What the iterators cover (TCP, UDP) and they did not list has gone. Sockets
         // that events opened during the pass are not in it: leave those alone.
         std::size_t closed = table_.close_missing(seen, now, [&](std::uint64_t ident, const SocketRecord& s) {
-            return !is_procfs_ident(ident) && (s.proto == Proto::tcp || s.proto == Proto::udp) && s.opened < now &&
+            return !is_inode_ident(ident) && (s.proto == Proto::tcp || s.proto == Proto::udp) && s.opened < now &&
                    covered.count(s.netns);
         });
         SO_DEBUG("resync: %zu sockets from iterators in %zu network namespaces, %zu intervals closed, %.1f ms",
                  records.size(), covered.size(), closed, double(wall_now() - now) / 1e6);
         return true;
+    }
+
+    // One socket as the kernel has it now. Its owner: the process that last used it
+    // (recorded in the kernel); for an accepted socket no process has used yet, the
+    // acceptor the events named, else whoever holds it in /proc, else the listener's
+    // owner (not accepted yet); for a socket older than the programs, its holder.
+    void resync_one(const IterRecord& r, TimeNs now, std::optional<procfs::InodeOwners>& holders) {
+        auto known = table_.find(r.cookie);
+        bool same = known && same_tuple(known->s, r.tuple);
+        std::optional<ProcessInfo> owner;
+        std::string source = "iterator";
+        if (r.owner && !r.inherited) {
+            owner = resolve(*r.owner);
+        } else if (same) {
+            table_.keep(r.cookie);  // events (accept) named the owner; the kernel knows no newer
+            return;
+        } else if (r.inode) {
+            if (!holders) {
+                procfs::Snapshot stats;
+                holders = procfs::scan_fd_tables(proc_, stats);
+            }
+            auto it = holders->socket_owner.find(r.inode);
+            if (it != holders->socket_owner.end()) {
+                owner = cache_.get(it->second.pid);
+                if (it->second.holders > 1) source = "iterator-shared";
+            }
+        }
+        if (!owner && r.owner) owner = resolve(*r.owner);
+        if (!owner) {
+            ++iterator_unowned_;  // orphaned by close(), or in no fd table we may read
+            return;
+        }
+        // New to us: since its owner started (we cannot know when it opened). Known
+        // with another tuple or owner: events were lost; the change is dated now.
+        TimeNs opened = known ? now : std::min(now, owner->start_time);
+        table_.observe(r.cookie, record(r.tuple, r.netns, r.cookie, r.inode, source, opened), *owner);
     }
 
     // A socket only procfs told us about: owned by its fd table's process, since that
@@ -336,8 +371,9 @@ private:
         auto owner = cache_.get(o.pid);
         if (!owner) return;
         table_.observe(ident,
-                       SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs",
-                                    std::min(now, owner->start_time), std::nullopt},
+                       SocketRecord{o.proto, o.family, o.local, o.remote, o.netns, 0, o.inode,
+                                    o.shared ? "procfs-shared" : "procfs", std::min(now, owner->start_time),
+                                    std::nullopt},
                        *owner);
     }
 
@@ -348,23 +384,24 @@ private:
     void resync_icmp_raw(TimeNs now) {
         std::unordered_map<TupleKey, std::vector<std::uint64_t>, TupleKeyHash> from_events;  // tuple → netns
         table_.for_each([&](std::uint64_t ident, const SocketRecord& s) {
-            if (!is_procfs_ident(ident) && icmp_or_raw(s.proto))
+            if (!is_inode_ident(ident) && icmp_or_raw(s.proto))
                 from_events[TupleKey::of(s.proto, s.local, s.remote)].push_back(s.netns);
         });
         auto known = [&](const procfs::OwnedSocket& o) {
-            if (table_.contains(procfs_ident(o.inode))) return true;
+            if (table_.contains(inode_ident(o.inode))) return true;
             auto it = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
             return it != from_events.end() && std::find(it->second.begin(), it->second.end(), o.netns) != it->second.end();
         };
         procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw}, known);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
-            std::uint64_t ident = procfs_ident(o.inode);
+            std::uint64_t ident = inode_ident(o.inode);
             seen.insert(ident);
-            if (o.pid != 0) observe_procfs(ident, o, now);  // pid 0: known already
+            if (o.pid != 0) observe_procfs(ident, o, now);
+            else table_.keep(ident);  // known already (perhaps from the previous run)
         }
         table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord& s) {
-            return is_procfs_ident(ident) && icmp_or_raw(s.proto);
+            return is_inode_ident(ident) && icmp_or_raw(s.proto);
         });
     }
 
@@ -372,11 +409,11 @@ private:
         procfs::Snapshot snap = procfs::take_snapshot(proc_);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
-            std::uint64_t ident = procfs_ident(o.inode);
+            std::uint64_t ident = inode_ident(o.inode);
             seen.insert(ident);
             if (!table_.contains(ident)) observe_procfs(ident, o, now);
         }
-        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return is_procfs_ident(ident); });
+        table_.close_missing(seen, now, [](std::uint64_t ident, const SocketRecord&) { return is_inode_ident(ident); });
     }
 
     OwnershipTable& table_;
@@ -390,6 +427,7 @@ private:
     std::uint64_t last_lost_ = 0;
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;
     std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;
+    std::uint64_t handoffs_ = 0, no_cookie_ = 0;
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
                   exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0,
                   iterator_unowned_ = 0;
@@ -406,9 +444,18 @@ std::unique_ptr<EventSource> start_ebpf(const EbpfContext& ctx, std::string& why
     auto progs = Programs::load(ctx.pin_dir, paths.cgroup2, ctx.ring_buffer, why_not);
     if (!progs) return nullptr;
     for (const auto& note : progs->notes()) SO_WARN("%s", note.c_str());
+    if (progs->replaced_old_layout())
+        SO_INFO("replaced the programs of sockowner 0.1 under %s/v1 (events they queued are not read)",
+                ctx.pin_dir.c_str());
+    if (!progs->replaced().empty()) {
+        std::string names;
+        for (const auto& n : progs->replaced()) names += (names.empty() ? "" : ", ") + n;
+        SO_INFO("replaced %zu programs of an older build without a gap: %s", progs->replaced().size(), names.c_str());
+    }
     if (progs->reused_links())
         SO_INFO("reusing %d pinned programs under %s; attached %d", progs->reused_links(), ctx.pin_dir.c_str(),
-                progs->new_links());
+                progs->new_links() + int(progs->replaced().size()));
+    SO_INFO("kernel programs: build %s", progs->build_id().c_str());
     auto src = std::make_unique<EbpfSource>(ctx, std::move(progs), paths.cgroup2);
     if (!src->init(why_not)) return nullptr;
     src->drain();  // what happened while no collector ran, in order

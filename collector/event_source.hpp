@@ -4,6 +4,7 @@
 #include "types.hpp"
 #include "writer.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace sockowner {
@@ -19,6 +20,9 @@ public:
     virtual void tick(TimeNs now) = 0;
     // Publishes the source's counters (the `stats` command reads them back).
     virtual void report(JournalWriter& w) const = 0;
+    // What this source runs in the kernel, for the run's record (eBPF: the build id
+    // of the attached programs); empty when nothing.
+    virtual std::string kernel_build() const { return {}; }
 };
 
 }  // namespace sockowner

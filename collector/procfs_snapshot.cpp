@@ -8,8 +8,36 @@
 
 namespace sockowner::procfs {
 
+namespace {
+
+// Start times of the processes that share a socket, read only for those.
+class StartTimes {
+public:
+    explicit StartTimes(const Reader& proc) : proc_(proc) {}
+    // True when `a` started after `b` (a later start, or the same tick and a higher pid).
+    bool newer(std::int32_t a, std::int32_t b) {
+        auto ta = of(a), tb = of(b);
+        return ta != tb ? ta > tb : a > b;
+    }
+
+private:
+    std::uint64_t of(std::int32_t pid) {
+        auto [it, fresh] = ticks_.try_emplace(pid, 0);
+        if (fresh)
+            if (auto text = proc_.read(std::to_string(pid) + "/stat"))
+                if (auto st = parse_stat(*text)) it->second = st->start_ticks;
+        return it->second;
+    }
+    const Reader& proc_;
+    std::unordered_map<std::int32_t, std::uint64_t> ticks_;
+};
+
+}  // namespace
+
 InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats) {
     InodeOwners out;
+    StartTimes starts(proc);
+    std::unordered_set<std::uint64_t> mine;  // one process's socket inodes
     for (int pid : proc.pids()) {
         const std::string dir = std::to_string(pid);
         stats.pids.insert(pid);
@@ -20,10 +48,14 @@ InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats) {
             if (errno == EACCES) ++stats.hidden_processes;
             continue;
         }
+        mine.clear();
         for (auto& fd : *fds) {
             auto link = proc.readlink(dir + "/fd/" + fd);
             if (!link) continue;
-            if (auto ino = parse_inode_link(*link, "socket")) out.socket_owner.try_emplace(*ino, pid);
+            auto ino = parse_inode_link(*link, "socket");
+            if (!ino || !mine.insert(*ino).second) continue;  // dup()ed: one holder still
+            SocketHolder& h = out.socket_owner[*ino];
+            if (h.holders++ == 0 || starts.newer(pid, h.pid)) h.pid = pid;
         }
     }
     return out;
@@ -70,7 +102,7 @@ void join_owners(const std::vector<TableEntry>& entries, const InodeOwners& owne
         }
         bool listening = t.file->proto == Proto::tcp && t.entry.state == kTcpListen;
         snap.sockets.push_back({t.file->proto, t.file->family, t.entry.local, t.entry.remote, t.entry.inode, t.netns,
-                                it->second, listening});
+                                it->second.pid, listening, it->second.holders > 1});
     }
 }
 

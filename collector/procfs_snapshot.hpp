@@ -21,6 +21,7 @@ struct OwnedSocket {
     std::uint64_t inode, netns;
     std::int32_t pid;
     bool listening;
+    bool shared = false;  // several processes held it; `pid` is the one chosen (see SocketHolder)
 };
 
 struct Snapshot {
@@ -44,10 +45,19 @@ std::unordered_map<std::uint64_t, std::int32_t> netns_members(const Reader& proc
 Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
                           const std::function<bool(const OwnedSocket&)>& known);
 
-// Only the fd-table half of a snapshot: socket inode → the first pid holding it, and
-// network namespace inode → a pid inside it. Fills pids and hidden_processes of `stats`.
+// The process that owns a socket in /proc's view. Several processes may hold one
+// socket (a forked child, a pre-fork server's workers, systemd and the service it
+// passed a listener to): the one that started last is chosen, the rule that names a
+// forked or exec'd server rather than the parent that handed it the socket.
+struct SocketHolder {
+    std::int32_t pid = 0;
+    std::uint32_t holders = 0;  // processes holding the socket
+};
+
+// Only the fd-table half of a snapshot: socket inode → its holder, and network
+// namespace inode → a pid inside it. Fills pids and hidden_processes of `stats`.
 struct InodeOwners {
-    std::unordered_map<std::uint64_t, std::int32_t> socket_owner;
+    std::unordered_map<std::uint64_t, SocketHolder> socket_owner;
     std::unordered_map<std::uint64_t, std::int32_t> netns_member;
 };
 InodeOwners scan_fd_tables(const Reader& proc, Snapshot& stats);

@@ -1,5 +1,7 @@
 #include "procfs_source.hpp"
 
+#include "socket_ident.hpp"
+
 namespace sockowner {
 
 void ProcfsSource::poll(TimeNs now, bool close_missing) {
@@ -9,12 +11,14 @@ void ProcfsSource::poll(TimeNs now, bool close_missing) {
     for (const procfs::OwnedSocket& o : snap.sockets) {
         auto owner = cache_.get(o.pid);
         if (!owner) continue;  // exited since the fd scan: gone by the next look
-        seen.insert(o.inode);
+        std::uint64_t ident = inode_ident(o.inode);
+        seen.insert(ident);
         // observe() changes nothing for a socket already known with this tuple and owner.
         // A new socket appeared after the last look and after its process started.
         TimeNs opened = std::min(now, last_poll_ ? std::max(last_poll_, owner->start_time) : owner->start_time);
-        SocketRecord s{o.proto, o.family, o.local, o.remote, o.netns, 0, "procfs", opened, std::nullopt};
-        if (table_.observe(o.inode, s, *owner)) ++stats_.opened;
+        SocketRecord s{o.proto, o.family, o.local, o.remote, o.netns, 0, o.inode,
+                       o.shared ? "procfs-shared" : "procfs", opened, std::nullopt};
+        if (table_.observe(ident, s, *owner)) ++stats_.opened;
     }
     if (close_missing) stats_.closed += table_.close_missing(seen, now);
     for (const ProcessKey& k : cache_.sweep(snap.pids)) table_.process_exited(k, now);

@@ -53,7 +53,8 @@ CREATE TABLE sockets (
   source      TEXT NOT NULL,
   opened      INTEGER NOT NULL,
   closed      INTEGER,
-  seq         INTEGER NOT NULL
+  seq         INTEGER NOT NULL,
+  inode       INTEGER
 );
 CREATE INDEX sockets_by_port   ON sockets (proto, local_port, opened);
 CREATE INDEX sockets_by_seq    ON sockets (seq);
@@ -121,6 +122,15 @@ void validate(Db& db) {
     }
 }
 
+// Version 1 → 2: the inode column, NULL for the rows written before it.
+void upgrade(Db& db, std::int64_t version) {
+    if (version >= kVersion) return;
+    Transaction tx(db);
+    if (version < 2) db.exec("ALTER TABLE sockets ADD COLUMN inode INTEGER");
+    db.exec("PRAGMA user_version = " + std::to_string(kVersion));
+    tx.commit();
+}
+
 void create_or_validate(Db& db) {
     auto app_id = read_pragma(db, "application_id");
     auto version = read_pragma(db, "user_version");
@@ -130,6 +140,7 @@ void create_or_validate(Db& db) {
             throw JournalError(db.path() + ": not a sockowner journal (an SQLite database with other tables)");
     } else {
         validate(db);
+        upgrade(db, version);
         return;
     }
     // auto_vacuum must be chosen before the first table exists: size-based retention

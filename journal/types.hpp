@@ -77,7 +77,9 @@ struct SocketRecord {
     int family = 4;  // the socket's family; its addresses may be IPv4 on a dual-stack socket
     Endpoint local, remote;  // remote 0.0.0.0:0 / [::]:0 = not connected
     std::uint64_t netns = 0, cookie = 0;
-    std::string source;  // "ebpf", "iterator", "procfs"
+    std::uint64_t inode = 0;  // 0: unknown (sockets known only from eBPF events)
+    std::string source;  // "ebpf", "iterator", "procfs"; "-shared" appended where
+                         // several processes held the socket and one was chosen
     TimeNs opened = 0;
     std::optional<TimeNs> closed;
 };

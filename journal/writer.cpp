@@ -114,7 +114,7 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options) : o
 
     ins_socket_ = db_->prepare(
         "INSERT INTO sockets (id, host_id, proto, family, local_addr, local_port, remote_addr, remote_port, "
-        "netns, cookie, process_id, source, opened, closed, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "netns, cookie, process_id, source, opened, closed, seq, inode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     close_socket_ = db_->prepare("UPDATE sockets SET closed = ?, seq = ? WHERE id = ? AND closed IS NULL");
     set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?, seq = ? WHERE id = ?");
     upsert_process_ = db_->prepare(
@@ -157,7 +157,9 @@ void JournalWriter::begin_run(std::string_view mode, std::string_view reason) { 
 void JournalWriter::begin_run(std::string_view mode, std::string_view reason, TimeNs started) {
     Stmt st = db_->prepare(
         "INSERT INTO runs (host_id, pid, version, mode, reason, started) VALUES (?,?,?,?,?,?) RETURNING id");
-    st.bind(1, host_id_).bind(2, std::int64_t(getpid())).bind(3, SOCKOWNER_VERSION).bind(4, mode).bind(5, reason);
+    std::string version = SOCKOWNER_VERSION;
+    if (!build_note_.empty()) version += " (" + build_note_ + ")";
+    st.bind(1, host_id_).bind(2, std::int64_t(getpid())).bind(3, version).bind(4, mode).bind(5, reason);
     st.bind(6, started);
     if (!st.step()) throw JournalError(path() + ": cannot record collector run");
     run_id_ = st.i64(0);
@@ -175,22 +177,39 @@ std::vector<OpenInterval> JournalWriter::take_open_intervals() {
     std::vector<OpenInterval> out;
     Stmt st = db_->prepare(
         "SELECT s.id, s.proto, s.family, s.local_addr, s.local_port, s.remote_addr, s.remote_port, s.netns, "
-        "s.cookie, s.source, s.opened, p.pid, p.start_ticks FROM sockets s JOIN processes p ON p.id = s.process_id "
-        "WHERE s.host_id = ? AND s.closed IS NULL");
+        "s.cookie, s.source, s.opened, coalesce(s.inode, 0), p.pid, p.start_ticks, p.start_time, coalesce(p.ppid, 0), "
+        "coalesce(p.uid, 0), coalesce(p.gid, 0), coalesce(p.user, ''), p.comm, coalesce(p.exe, ''), "
+        "coalesce(p.cmdline, ''), coalesce(p.cgroup, ''), coalesce(p.container, '') "
+        "FROM sockets s JOIN processes p ON p.id = s.process_id WHERE s.host_id = ? AND s.closed IS NULL");
     st.bind(1, host_id_);
     while (st.step()) {
-        OpenInterval o{st.i64(0), {}, {std::int32_t(st.i64(11)), std::uint64_t(st.i64(12))}};
+        OpenInterval o{st.i64(0), {}, {}};
         auto proto = parse_proto(st.text(1));
         auto la = IpAddr::parse(st.text(3)), ra = IpAddr::parse(st.text(5));
         if (!proto || !la || !ra) continue;
-        o.socket.proto = *proto;
-        o.socket.family = int(st.i64(2));
-        o.socket.local = {*la, std::uint16_t(st.i64(4))};
-        o.socket.remote = {*ra, std::uint16_t(st.i64(6))};
-        o.socket.netns = std::uint64_t(st.i64(7));
-        o.socket.cookie = std::uint64_t(st.i64(8));
-        o.socket.source = st.text(9);
-        o.socket.opened = st.i64(10);
+        SocketRecord& s = o.socket;
+        s.proto = *proto;
+        s.family = int(st.i64(2));
+        s.local = {*la, std::uint16_t(st.i64(4))};
+        s.remote = {*ra, std::uint16_t(st.i64(6))};
+        s.netns = std::uint64_t(st.i64(7));
+        s.cookie = std::uint64_t(st.i64(8));
+        s.source = st.text(9);
+        s.opened = st.i64(10);
+        s.inode = std::uint64_t(st.i64(11));
+        ProcessInfo& p = o.owner;
+        p.pid = std::int32_t(st.i64(12));
+        p.start_ticks = std::uint64_t(st.i64(13));
+        p.start_time = st.i64(14);
+        p.ppid = std::int32_t(st.i64(15));
+        p.uid = std::uint32_t(st.i64(16));
+        p.gid = std::uint32_t(st.i64(17));
+        p.user = st.text(18);
+        p.comm = st.text(19);
+        p.exe = st.text(20);
+        p.cmdline = st.text(21);
+        p.cgroup = st.text(22);
+        p.container = st.text(23);
         out.push_back(std::move(o));
     }
     st.reset();
@@ -331,6 +350,8 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
             st.bind(9, std::int64_t(s.netns)).bind(10, std::int64_t(s.cookie));
             st.bind(11, process_row(o->owner)).bind(12, s.source).bind(13, s.opened);
             st.bind_opt(14, s.closed).bind(15, next_seq_++);
+            if (s.inode) st.bind(16, std::int64_t(s.inode));
+            else st.bind_null(16);
             st.run();
         } else if (auto* c = std::get_if<OpClose>(&op)) {
             if (c->id == 0) continue;

@@ -29,7 +29,7 @@ struct WriterOptions {
 struct OpenInterval {
     std::int64_t id;
     SocketRecord socket;
-    ProcessKey owner;
+    ProcessInfo owner;
 };
 
 class JournalWriter {
@@ -46,6 +46,9 @@ public:
 
     // Records this collector run and how it collects ("ebpf" or "procfs", and why).
     void begin_run(std::string_view mode, std::string_view reason);
+    // Recorded with the version of the runs that begin after it (e.g. "bpf 1a2b3c4d":
+    // which build's programs are attached in the kernel).
+    void set_build_note(std::string note) { build_note_ = std::move(note); }
     // The same for a run whose times are known rather than now (journals written after
     // the fact: test fixtures, imports). end_run records the stop; close() then leaves it.
     void begin_run(std::string_view mode, std::string_view reason, TimeNs started);
@@ -118,6 +121,7 @@ private:
     std::unordered_map<ProcessKey, std::int64_t, ProcessKeyHash> process_ids_;
     std::map<std::string, std::int64_t, std::less<>> counters_;
     bool counters_dirty_ = false, closed_ = false;
+    std::string build_note_;
 
     Stmt ins_socket_, close_socket_, set_owner_, upsert_process_, exit_process_, set_counter_;
 };

@@ -43,6 +43,7 @@ void tcp_v4_event(void**) {
     auto e = socket_event(AF_INET, IPPROTO_TCP, SOCK_STREAM);
     e.tuple.laddr[0] = htonl(0x7f000001);
     e.tuple.raddr[0] = htonl(0x7f000002);
+    e.since = 99;
     auto ev = decode_event(&e, sizeof e);
     assert_true(ev.has_value());
     auto* s = std::get_if<SocketEvent>(&*ev);
@@ -50,6 +51,8 @@ void tcp_v4_event(void**) {
     assert_false(s->accept);
     assert_false(s->inherited);
     assert_int_equal(s->sk, 0xffff888100001000ull);
+    assert_int_equal(s->cookie, 77);
+    assert_int_equal(s->since, 99);
     assert_int_equal(s->netns, 4026531840u);
     assert_int_equal(int(s->tuple.proto), int(Proto::tcp));
     assert_str_eq(format_endpoint(s->tuple.local), "127.0.0.1:5555");
@@ -106,9 +109,10 @@ void short_and_unknown_records(void**) {
     assert_false(decode_event(&e, 2).has_value());
     e.type = 99;
     assert_false(decode_event(&e, sizeof e).has_value());
-    so_close_event c{SO_EV_CLOSE, 0, 10, 0xabc};
+    so_close_event c{SO_EV_CLOSE, 0, 10, 0xabc, 77};
     auto ev = decode_event(&c, sizeof c);
     assert_int_equal(std::get<CloseEvent>(*ev).sk, 0xabc);
+    assert_int_equal(std::get<CloseEvent>(*ev).cookie, 77);
 }
 
 void exec_event(void**) {
@@ -131,7 +135,7 @@ void exec_event(void**) {
 }
 
 void iterator_records(void**) {
-    so_iter_record r[2]{};
+    so_iter_record r[3]{};
     r[0].sk = 1;
     r[0].inode = 555;
     r[0].tuple.family = AF_INET;
@@ -140,15 +144,19 @@ void iterator_records(void**) {
     r[0].tuple.lport = 80;
     r[1] = r[0];
     r[1].sk = 2;
-    r[1].has_owner = 1;
+    r[1].flags = SO_F_OWNED;
     r[1].owner.tgid = 99;
+    r[2] = r[1];
+    r[2].flags = SO_F_OWNED | SO_F_INHERITED;
     std::string bytes(reinterpret_cast<const char*>(r), sizeof r);
     bytes += "xx";  // a partial record at the end is ignored
     auto out = decode_iter_records(bytes);
-    assert_int_equal(out.size(), 2);
+    assert_int_equal(out.size(), 3);
     assert_false(out[0].owner.has_value());
     assert_int_equal(out[0].inode, 555);
     assert_int_equal(out[1].owner->tgid, 99);
+    assert_false(out[1].inherited);
+    assert_true(out[2].inherited);
 }
 
 void ticks(void**) {

@@ -232,7 +232,37 @@ void open_intervals_are_offered_to_the_next_run(void**) {
     assert_int_equal(open.size(), 1);
     assert_int_equal(open[0].owner.pid, 5);
     assert_int_equal(open[0].owner.start_ticks, 7);
+    assert_str_eq(open[0].owner.comm, "srv");  // the whole owner, for a later reopen
     assert_str_eq(format_endpoint(open[0].socket.local), "10.0.0.1:1");
+}
+
+// A journal of schema 1 (before sockets.inode) is brought to the current schema by
+// the next writer; readers take it as it is.
+void upgrades_schema_1(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), process(5, 7, "srv"));
+    }
+    {
+        Db db(path, Db::Mode::read_write_create);
+        db.exec("ALTER TABLE sockets DROP COLUMN inode");
+        db.exec("PRAGMA user_version = 1");
+    }
+    JournalReader(path).sockets_since(0, [](const SocketRow&) {});
+    JournalWriter w(path);
+    auto s = sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0);
+    s.inode = 4242;
+    w.open_socket(s, process(5, 7, "srv"));
+    w.flush();
+    Db db(path, Db::Mode::read_only);
+    assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
+    Stmt st(db.get(), "SELECT count(*), max(inode) FROM sockets");
+    assert_true(st.step());
+    assert_int_equal(st.i64(0), 2);
+    assert_int_equal(st.i64(1), 4242);
 }
 
 void parses_times_sizes_durations(void**) {
@@ -268,6 +298,7 @@ int main() {
         cmocka_unit_test(retention_by_age_keeps_open_intervals),
         cmocka_unit_test(retention_by_size),
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
+        cmocka_unit_test(upgrades_schema_1),
         cmocka_unit_test(parses_times_sizes_durations),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
