@@ -102,8 +102,10 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
         {any6, q.remote, MatchKind::wildcard},
         {any6, kNoRemote, MatchKind::wildcard},
     };
+    const bool unconnected = q.remote.addr.is_unspecified() && q.remote.port == 0;
     for (std::size_t i = 0; i < std::size(probes); ++i) {
         if (i >= 4 && family == 6) break;  // the same probes as the two before
+        if (unconnected && i % 2 == 0) continue;  // a query without a remote end asks for no connection
         const auto& p = probes[i];
         if (auto* s = best_in_chain(make_key(q.proto, p.local, p.remote), q.at, opt)) return OwnerMatch{s, p.kind};
     }

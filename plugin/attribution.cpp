@@ -34,6 +34,12 @@ SideOwner owner_of(const OwnerMatch& m) {
 
 std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) const {
     if (p.rule != SidePlan::Rule::lookup) return std::nullopt;
+    if (p.to_listener) {  // only unconnected sockets: the query without its remote end
+        OwnerQuery q = p.query;
+        q.remote = {};
+        if (auto m = journal_.index().find(q, opt_.match)) return owner_of(*m);
+        return std::nullopt;
+    }
     if (auto m = journal_.index().find(p.query, opt_.match)) return owner_of(*m);
     if (p.raw_echo) return raw_echo_owner(p.query);
     return std::nullopt;

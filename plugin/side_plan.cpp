@@ -54,6 +54,7 @@ PacketPlan plan_sides(const PacketTuple& t, TimeNs at) {
                 plan.src.kernel_if_unowned = (o.tcp_flags & kTcpRst) != 0;
                 bool syn = (o.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
                 plan.src.opens_flow = plan.dst.opens_flow = syn;
+                plan.dst.to_listener = syn;
                 // The kernel answers a SYN on the listener's behalf, before any process
                 // has accepted the connection: no process sent the SYN-ACK.
                 if ((o.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck)) plan.src = kernel(o.proto, o.src.addr, at);

@@ -17,6 +17,9 @@ struct SidePlan {
     OwnerQuery query{Proto::tcp, {}, {}, 0};
     bool kernel_if_unowned = false;  // a TCP RST no socket sent: the kernel's answer to a closed port
     bool opens_flow = false;         // a TCP SYN: earlier packets on the tuple say nothing about it
+    // A TCP SYN's receiver: the listening socket. The connection it becomes (and who
+    // serves it later) does not exist yet, whatever the time slack would allow.
+    bool to_listener = false;
     // ICMP echo with no ping socket: the sender may use a raw socket of that protocol
     // (ping without ping_group_range). Every such socket on the host sees the echo, so
     // one is named only when its process's pid is the echo id (as ping sets it).
@@ -28,7 +31,8 @@ struct PacketPlan {
 };
 
 // TCP/UDP: each side's socket is looked up with its own endpoint as local; the
-//   sender of a SYN-ACK is the kernel (it answers before any accept()).
+//   sender of a SYN-ACK is the kernel (it answers before any accept()); the receiver
+//   of a SYN is a listener.
 // ICMP echo: the request's sender and the reply's receiver own a ping socket whose
 //   port is the echo identifier (remote port 0); the other side is the kernel's
 //   echo responder. Failing a ping socket, a raw ICMP socket (see raw_echo).

@@ -51,7 +51,7 @@ check missing.db "missing.db: cannot open journal: No such file or directory"
 check dir.db "dir.db: not a regular file"
 check text.db "text.db: not a sockowner journal \(not an SQLite database\)"
 check other.db "other.db: not a sockowner journal \(SQLite application_id 0\)"
-check newer.db "newer.db: journal schema version 99 is newer than this sockowner supports \(1\); upgrade sockowner"
+check newer.db "newer.db: journal schema version 99 is newer than this sockowner supports \([0-9]+\); upgrade sockowner"
 check truncated.db "truncated.db: damaged sockowner journal \(database disk image is malformed\)"
 check corrupt.db "corrupt.db: journal query failed: database disk image is malformed"
 

@@ -90,6 +90,30 @@ void journal_then_kernel_then_conversation(void**) {
     assert_false(o.src.known());
 }
 
+// A SYN's receiver is the listener, even when the connection it becomes (served by
+// another process) opens within the time slack.
+void syn_goes_to_the_listener(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        w.open_socket(sock(Proto::tcp, "0.0.0.0:80", "0.0.0.0:0", kT0), process(100, 1, "acceptor"));
+        auto s = sock(Proto::tcp, "10.0.0.1:80", "10.0.0.2:5000", kT0 + 10 * kSec);
+        w.close_socket(w.open_socket(s, process(100, 1, "acceptor")), kT0 + 10 * kSec);
+        w.open_socket(s, process(200, 2, "child"));
+    }
+    JournalFollower f(path);
+    f.refresh(0);
+    Attributor a(f, {});
+    auto o = a.attribute(plan(tcp("10.0.0.2:5000", "10.0.0.1:80", kTcpSyn), kT0 + 10 * kSec - kMs));
+    assert_int_equal(int(o.dst.how), int(How::wildcard));
+    assert_int_equal(f.process(o.dst.process_id)->p.pid, 100);
+    o = a.attribute(plan(tcp("10.0.0.2:5000", "10.0.0.1:80", kTcpAck), kT0 + 10 * kSec + kMs));
+    assert_int_equal(int(o.dst.how), int(How::exact));
+    assert_int_equal(f.process(o.dst.process_id)->p.pid, 200);
+}
+
 Transport echo_request(const char* src, const char* dst, std::uint16_t id) {
     Transport t;
     t.proto = Proto::icmp;
@@ -223,6 +247,7 @@ void live_no_wait_for_old_packets_or_foreign_hosts(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(journal_then_kernel_then_conversation),
+        cmocka_unit_test(syn_goes_to_the_listener),
         cmocka_unit_test(slack_follows_the_options),
         cmocka_unit_test(raw_echo_needs_the_pid_as_id),
         cmocka_unit_test(live_waits_for_a_new_flows_row),

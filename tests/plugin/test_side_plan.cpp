@@ -63,9 +63,11 @@ void syn_opens_a_flow_syn_ack_does_not(void**) {
     t.tcp_flags = kTcpSyn;
     auto plan = plan_sides({t, std::nullopt}, kT0);
     assert_true(plan.src.opens_flow && plan.dst.opens_flow);
+    assert_true(plan.dst.to_listener && !plan.src.to_listener);  // a SYN goes to a listener
     t.tcp_flags = kTcpSyn | kTcpAck;
     plan = plan_sides({t, std::nullopt}, kT0);
     assert_false(plan.src.opens_flow || plan.dst.opens_flow);
+    assert_false(plan.dst.to_listener);
     // The SYN-ACK's sender is the kernel (no process has accepted yet); its receiver
     // is whoever owns the connecting socket.
     check(plan.src, Rule::kernel, "10.0.0.1:0", "");

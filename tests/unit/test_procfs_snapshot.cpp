@@ -21,12 +21,17 @@ void sockets_are_joined_to_their_process(void**) {
     assert_int_equal(snap.pids.size(), 3);
     assert_int_equal(snap.namespaces, 1);
     // Every socket of the odd-named process, and only those, have an owner.
-    for (std::uint64_t ino : {20030, 20031, 20032, 20033, 20034, 20035, 20036}) {
+    for (std::uint64_t ino : {20030, 20031, 20032, 20034, 20035, 20036}) {
         auto* o = find(snap, ino);
         assert_non_null(o);
         assert_int_equal(o->pid, 8420);
+        assert_false(o->shared);
         assert_int_equal(o->netns, 4026531833ull);
     }
+    // 8421 holds 20033 too (twice: a dup()): the process that started last owns it.
+    auto* shared = find(snap, 20033);
+    assert_int_equal(shared->pid, 8421);
+    assert_true(shared->shared);
     assert_int_equal(snap.sockets.size(), 7);
     assert_true(find(snap, 20030)->listening);
     assert_false(find(snap, 20033)->listening);
