@@ -16,6 +16,14 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+/* The upgrade tests' "older build" (built with -DSO_TEST_VARIANT) differs from this one
+ * in the programs that use this mark: cgroup hooks, a tracepoint and tp_btf hooks. */
+#ifdef SO_TEST_VARIANT
+#define SO_VARIANT_MARK() count(SO_CNT_VARIANT)
+#else
+#define SO_VARIANT_MARK() do {} while (0)
+#endif
+
 #define PF_KTHREAD 0x00200000
 
 /* The current process: the thread-group leader's identity and name. */

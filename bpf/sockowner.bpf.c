@@ -36,6 +36,7 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("cgroup/sock_create")
 int so_sock_create(struct bpf_sock *sk)
 {
+	SO_VARIANT_MARK();
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st) {
 		count(SO_CNT_NO_STORAGE);
@@ -149,6 +150,7 @@ static __always_inline int on_use(struct sock *sk)
 		st->used = 1;
 		return 0;
 	}
+	SO_VARIANT_MARK();
 	/* Kernel threads using sockets (NFS, iSCSI) are not their owners. */
 	struct task_struct *task = bpf_get_current_task_btf();
 	if ((task->flags & PF_KTHREAD) || BPF_CORE_READ_BITFIELD(sk, sk_kern_sock))
@@ -271,6 +273,7 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 SEC("cgroup/sock_release")
 int so_sock_release(struct bpf_sock *sk)
 {
+	SO_VARIANT_MARK();
 	if (sk->protocol == IPPROTO_TCP && sk->state != TCP_CLOSE)
 		return 1;
 	if (bpf_sk_storage_get(&so_sk_state, sk, 0, 0))
@@ -284,6 +287,7 @@ SEC("tracepoint/sched/sched_process_exec")
 int so_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	__u32 zero = 0;
+	SO_VARIANT_MARK();
 	struct so_exec_event *e = bpf_map_lookup_elem(&so_exec_scratch, &zero);
 	if (!e)
 		return 0;

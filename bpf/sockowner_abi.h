@@ -116,6 +116,7 @@ enum so_counter {
 	SO_CNT_EVENTS = 0,  /* events written to the ring buffer */
 	SO_CNT_LOST = 1,    /* events dropped because the ring buffer was full */
 	SO_CNT_NO_STORAGE = 2, /* sk_storage allocation failed */
+	SO_CNT_VARIANT = 3, /* counted only by the upgrade test's variant build */
 	SO_CNT_MAX = 4,
 };
 

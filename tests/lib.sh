@@ -96,6 +96,16 @@ for line in sys.stdin:
           d["pid"], d["name"], d["source"], "closed" if d["closed"] else "open")'
 }
 
+# pinned_links: "NAME LINK_ID PROG_ID TAG" for every link pinned under $PIN_DIR.
+pinned_links() {
+  local l id prog
+  for l in "$PIN_DIR"/link_*; do
+    [ -e "$l" ] || continue
+    read -r id prog < <(bpftool link show pinned "$l" | sed -n 's/^\([0-9]*\):.* prog \([0-9]*\).*/\1 \2/p')
+    echo "$(basename "$l") $id $prog $(bpftool prog show id "$prog" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p')"
+  done
+}
+
 stop_collector() {
   kill -TERM "$COLLECTOR_PID"
   wait "$COLLECTOR_PID"
