@@ -6,7 +6,7 @@ need_root "mounting a small tmpfs"
 D=$WORK/fs
 mkdir -p "$D"
 mount -t tmpfs -o size=2m tmpfs "$D" || skip "cannot mount tmpfs"
-trap 'cleanup; umount -l "$D" 2>/dev/null' EXIT
+trap 'umount -l "$D" 2>/dev/null; cleanup' EXIT
 
 J=$D/j.db
 start_collector "$J" --mode procfs --poll-interval 50
