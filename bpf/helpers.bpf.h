@@ -26,6 +26,15 @@ static __always_inline void count(__u32 which)
 
 #define PF_KTHREAD 0x00200000
 
+/* How many times the current process has exec()ed: (tgid, start, exec id) names one
+ * program image, so that a socket a process keeps across exec() changes hands to the
+ * new program. */
+static __always_inline __u32 current_exec_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, group_leader, self_exec_id);
+}
+
 /* The current process: the thread-group leader's identity and name. */
 static __always_inline void current_owner(struct so_owner *o)
 {
@@ -39,7 +48,7 @@ static __always_inline void current_owner(struct so_owner *o)
 	o->uid = (__u32)uid_gid;
 	o->gid = uid_gid >> 32;
 	o->ppid = BPF_CORE_READ(leader, real_parent, tgid);
-	o->pad = 0;
+	o->exec_id = BPF_CORE_READ(leader, self_exec_id);
 	o->start_ns = BPF_CORE_READ(leader, start_boottime);
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	BPF_CORE_READ_STR_INTO(&o->comm, leader, comm);
@@ -60,6 +69,7 @@ static __always_inline __u64 tuple_hash(const struct so_tuple *t, const struct s
 	}
 	h = mix(h, o->tgid);
 	h = mix(h, o->start_ns);
+	h = mix(h, o->exec_id);
 	return h ? h : 1;
 }
 
@@ -172,6 +182,8 @@ static __always_inline void report_tuple(__u64 sk, struct so_sk_state *st, __u64
 {
 	if (t->lport == 0 && t->protocol != IPPROTO_ICMP && t->protocol != IPPROTO_ICMPV6)
 		return; /* not bound yet: nothing a packet could match */
+	if (!st->owner.start_ns)
+		return; /* accepted from a listener older than the programs: no owner yet */
 	__u64 h = tuple_hash(t, &st->owner);
 	if (h == st->emitted)
 		return;
@@ -199,7 +211,7 @@ static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, 
 static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (st->owner.tgid == tgid && st->owner.start_ns && !st->inherited) {
+	if (st->owner.tgid == tgid && st->owner.exec_id == current_exec_id() && st->owner.start_ns && !st->inherited) {
 		st->used = 1;
 		st->last_use = now;
 		return false;

@@ -145,7 +145,8 @@ static __always_inline int on_use(struct sock *sk)
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 now = bpf_ktime_get_boot_ns();
-	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns) {
+	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns &&
+	    st->owner.exec_id == current_exec_id()) {
 		st->last_use = now; /* the owner again: the common case, kept short */
 		st->used = 1;
 		return 0;
@@ -259,8 +260,16 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 	} else if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
 		cookie = bpf_get_socket_cookie(sk);
 		st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
-		if (!st || st->cookie == cookie)
-			return 0; /* a listener older than the programs: accept() names the owner */
+		if (st && st->cookie == cookie)
+			return 0;
+		if (!st) {
+			/* A listener older than the programs: no owner to report until accept()
+			 * names one, but the socket's birth, for a later hand-off. */
+			st = state_of(sk);
+			if (!st)
+				return 0;
+			__builtin_memset(&st->owner, 0, sizeof(st->owner));
+		}
 		adopt_listener_copy(st, cookie);
 		tuple_of_sock(sk, &t);
 		report_tuple((__u64)sk, st, cookie, &t);

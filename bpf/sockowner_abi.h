@@ -36,7 +36,7 @@ struct so_owner {
 	__u32 ppid;
 	__u32 uid;
 	__u32 gid;
-	__u32 pad;
+	__u32 exec_id;  /* the leader's exec count: a new program image in the same process */
 	__u64 start_ns; /* leader's start time, boot clock: (tgid, start_ns) names a process */
 	__u64 cgroup_id;
 	char comm[SO_COMM_LEN]; /* leader's comm, not the calling thread's */

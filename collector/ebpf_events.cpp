@@ -19,6 +19,7 @@ KOwner owner_of(const so_owner& o) {
     k.ppid = std::int32_t(o.ppid);
     k.uid = o.uid;
     k.gid = o.gid;
+    k.exec_id = o.exec_id;
     k.start_ns = o.start_ns;
     k.cgroup_id = o.cgroup_id;
     k.comm.assign(o.comm, strnlen(o.comm, sizeof o.comm));

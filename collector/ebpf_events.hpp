@@ -16,6 +16,7 @@ namespace sockowner::ebpf {
 struct KOwner {
     std::int32_t tgid = 0, ppid = 0;
     std::uint32_t uid = 0, gid = 0;
+    std::uint32_t exec_id = 0;  // the process's exec count: its program image
     std::uint64_t start_ns = 0;  // boot clock
     std::uint64_t cgroup_id = 0;
     std::string comm;

@@ -30,6 +30,7 @@ constexpr TimeNs kResyncInterval = 60 * kNsPerSec;
 constexpr TimeNs kTick = kNsPerSec;
 
 struct ExecInfo {
+    std::uint32_t image = 0;
     std::string exe, cmdline;
 };
 
@@ -182,16 +183,22 @@ private:
         if (e.cookie) table_.close(e.cookie, wall(e.ts));
     }
 
+    static ProcessKey key_of(const KOwner& o) { return {o.tgid, ns_to_ticks(o.start_ns), image_of(o)}; }
+    // 0 means "unknown image" (procfs): never the kernel's.
+    static std::uint32_t image_of(const KOwner& o) { return o.exec_id ? o.exec_id : 1; }
+
+    // Per-process maps keep the process's current image only (one runs at a time).
+    static ProcessKey process_of(const KOwner& o) { return {o.tgid, ns_to_ticks(o.start_ns), 0}; }
+
     void on_exec(const ExecEvent& e) {
         ++execs_seen_;
-        ProcessKey key{e.owner.tgid, ns_to_ticks(e.owner.start_ns)};
-        execs_[key] = ExecInfo{e.path, cache_.with_cmdline() ? e.cmdline : std::string()};
-        resolved_.erase(key);  // a new image: later sockets get its name
+        // The new image: sockets it uses from now on are its own, under its name.
+        execs_[process_of(e.owner)] = ExecInfo{image_of(e.owner), e.path, cache_.with_cmdline() ? e.cmdline : ""};
     }
 
     void on_exit(const ExitEvent& e) {
         ++exits_;
-        ProcessKey key{e.tgid, ns_to_ticks(e.start_ns)};
+        ProcessKey key{e.tgid, ns_to_ticks(e.start_ns), 0};
         table_.process_exited(key, wall(e.ts));
         resolved_.erase(key);
         execs_.erase(key);
@@ -202,8 +209,8 @@ private:
     // them), exe and command line from its exec event, else from /proc while it lives,
     // else from its parent when it was forked without exec.
     const ProcessInfo& resolve(const KOwner& o) {
-        ProcessKey key{o.tgid, ns_to_ticks(o.start_ns)};
-        if (auto it = resolved_.find(key); it != resolved_.end()) {
+        ProcessKey key = key_of(o);
+        if (auto it = resolved_.find(process_of(o)); it != resolved_.end() && it->second.image == key.image) {
             ++resolved_hits_;
             return it->second;
         }
@@ -211,18 +218,21 @@ private:
         ProcessInfo p;
         p.pid = o.tgid;
         p.start_ticks = key.start_ticks;
+        p.image = key.image;
         p.start_time = wall(o.start_ns);
         p.ppid = o.ppid;
         p.uid = o.uid;
         p.gid = o.gid;
         p.comm = o.comm;
         p.user = cache_.user_name(o.uid);
-        if (auto x = execs_.find(key); x != execs_.end()) {
+        if (auto x = execs_.find(process_of(o)); x != execs_.end() && x->second.image == key.image) {
             p.exe = x->second.exe;
             p.cmdline = x->second.cmdline;
             ++from_exec_;
         }
-        if (auto live = cache_.get(key)) {
+        auto live = cache_.get(key);
+        if (live && live->comm != p.comm) live = cache_.reread(key);  // read before an exec
+        if (live) {
             if (p.exe.empty() && !live->exe.empty()) {  // a zombie has no exe any more
                 p.exe = live->exe;
                 p.cmdline = live->cmdline;
@@ -254,7 +264,7 @@ private:
                 ++details_missing_;
             }
         }
-        return resolved_[key] = std::move(p);
+        return resolved_[process_of(o)] = std::move(p);
     }
 
     // Exit events normally forget processes; this catches the ones whose exit was lost
@@ -425,8 +435,8 @@ private:
     TimeNs offset_;
     TimeNs next_tick_ = 0, next_offset_ = 0, next_resync_ = 0;
     std::uint64_t last_lost_ = 0;
-    std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;
-    std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;
+    std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;  // by process: its current image
+    std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;        // by process: its last exec
     std::uint64_t handoffs_ = 0, no_cookie_ = 0;
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
                   exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0,

@@ -68,8 +68,10 @@ private:
         ProcessInfo owner;
     };
     static bool same_socket(const SocketRecord& a, const SocketRecord& b);
+    // The same process and program image; an image procfs could not tell (0) is any.
     static bool same_owner(const ProcessInfo& a, const ProcessInfo& b) {
-        return a.pid == b.pid && a.start_ticks == b.start_ticks;
+        return a.pid == b.pid && a.start_ticks == b.start_ticks &&
+               (a.image == b.image || a.image == 0 || b.image == 0);
     }
     // Moves an interval the earlier run left open for `ident` into the live table.
     void adopt(std::uint64_t ident);

@@ -69,6 +69,11 @@ std::optional<ProcessInfo> ProcessCache::get(const ProcessKey& key) {
     return std::nullopt;
 }
 
+std::optional<ProcessInfo> ProcessCache::reread(const ProcessKey& key) {
+    cache_.erase(key.pid);
+    return get(key);
+}
+
 std::vector<ProcessKey> ProcessCache::sweep(const std::unordered_set<std::int32_t>& live_pids) {
     std::vector<ProcessKey> gone;
     gone.swap(replaced_);

@@ -24,6 +24,8 @@ public:
     // Details of the process identified by pid + start ticks; when it has exited
     // already, whatever was known (comm at least) is filled in by the caller.
     std::optional<ProcessInfo> get(const ProcessKey& key);
+    // The same, read from /proc again (the process exec()ed since it was cached).
+    std::optional<ProcessInfo> reread(const ProcessKey& key);
 
     // Forgets processes not in `live_pids`; returns those that exited (including
     // those whose pid was reused since).

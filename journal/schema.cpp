@@ -23,6 +23,7 @@ CREATE TABLE processes (
   host_id     INTEGER NOT NULL REFERENCES hosts(id),
   pid         INTEGER NOT NULL,
   start_ticks INTEGER NOT NULL,
+  image       INTEGER NOT NULL DEFAULT 0,
   start_time  INTEGER NOT NULL,
   ppid        INTEGER,
   uid         INTEGER,
@@ -36,7 +37,7 @@ CREATE TABLE processes (
   first_seen  INTEGER NOT NULL,
   exit_time   INTEGER,
   seq         INTEGER NOT NULL,
-  UNIQUE (host_id, pid, start_ticks)
+  UNIQUE (host_id, pid, start_ticks, image)
 );
 CREATE TABLE sockets (
   id          INTEGER PRIMARY KEY,
@@ -122,11 +123,45 @@ void validate(Db& db) {
     }
 }
 
-// Version 1 → 2: the inode column, NULL for the rows written before it.
+// Version 1 → 2: sockets.inode (NULL for the rows before it); processes.image in the
+// processes' identity (0, unknown, for the rows before it): the table is rebuilt, as
+// SQLite cannot change a UNIQUE constraint in place.
+constexpr const char* kUpgrade1To2 = R"sql(
+ALTER TABLE sockets ADD COLUMN inode INTEGER;
+CREATE TABLE processes_v2 (
+  id          INTEGER PRIMARY KEY,
+  host_id     INTEGER NOT NULL REFERENCES hosts(id),
+  pid         INTEGER NOT NULL,
+  start_ticks INTEGER NOT NULL,
+  image       INTEGER NOT NULL DEFAULT 0,
+  start_time  INTEGER NOT NULL,
+  ppid        INTEGER,
+  uid         INTEGER,
+  gid         INTEGER,
+  user        TEXT,
+  comm        TEXT NOT NULL,
+  exe         TEXT,
+  cmdline     TEXT,
+  cgroup      TEXT,
+  container   TEXT,
+  first_seen  INTEGER NOT NULL,
+  exit_time   INTEGER,
+  seq         INTEGER NOT NULL,
+  UNIQUE (host_id, pid, start_ticks, image)
+);
+INSERT INTO processes_v2 (id, host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, cmdline,
+                          cgroup, container, first_seen, exit_time, seq)
+  SELECT id, host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, cmdline,
+         cgroup, container, first_seen, exit_time, seq FROM processes;
+DROP TABLE processes;
+ALTER TABLE processes_v2 RENAME TO processes;
+CREATE INDEX processes_by_seq ON processes (seq);
+)sql";
+
 void upgrade(Db& db, std::int64_t version) {
     if (version >= kVersion) return;
     Transaction tx(db);
-    if (version < 2) db.exec("ALTER TABLE sockets ADD COLUMN inode INTEGER");
+    if (version < 2) db.exec(kUpgrade1To2);
     db.exec("PRAGMA user_version = " + std::to_string(kVersion));
     tx.commit();
 }

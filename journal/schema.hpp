@@ -8,7 +8,8 @@ namespace sockowner::schema {
 // PRAGMA application_id: "SOKW". Tells a sockowner journal from any other SQLite file.
 inline constexpr std::int64_t kApplicationId = 0x534F4B57;
 // PRAGMA user_version this build writes and understands.
-// 2: sockets.inode (a socket's identity in procfs mode, kept for the next run).
+// 2: sockets.inode (a socket's identity in procfs mode, kept for the next run);
+//    processes.image (a program image of a process: exec() makes a new owner).
 inline constexpr std::int64_t kVersion = 2;
 
 // Creates the tables in an empty database, or checks that an existing one is a

@@ -53,6 +53,9 @@ std::string format_endpoint(const Endpoint& e);
 struct ProcessInfo {
     std::int32_t pid = 0;
     std::uint64_t start_ticks = 0;  // clock ticks after boot, as in /proc/PID/stat
+    // Which program image of the process: the kernel's exec count (eBPF), so that a
+    // process that exec()s another program is another owner; 0 where unknown (procfs).
+    std::uint32_t image = 0;
     TimeNs start_time = 0;          // the same instant as wall-clock ns
     std::int32_t ppid = 0;
     std::uint32_t uid = 0, gid = 0;
@@ -62,12 +65,17 @@ struct ProcessInfo {
 struct ProcessKey {
     std::int32_t pid = 0;
     std::uint64_t start_ticks = 0;
+    std::uint32_t image = 0;
     friend bool operator==(const ProcessKey&, const ProcessKey&) = default;
+    static ProcessKey of(const ProcessInfo& p) { return {p.pid, p.start_ticks, p.image}; }
+    // The same process (whatever the image).
+    bool same_process(const ProcessKey& o) const { return pid == o.pid && start_ticks == o.start_ticks; }
 };
 
 struct ProcessKeyHash {
     std::size_t operator()(const ProcessKey& k) const noexcept {
-        return std::hash<std::uint64_t>{}(k.start_ticks * 0x9E3779B97F4A7C15ull ^ std::uint32_t(k.pid));
+        return std::hash<std::uint64_t>{}((k.start_ticks * 0x9E3779B97F4A7C15ull ^ std::uint32_t(k.pid)) +
+                                          (std::uint64_t(k.image) << 40));
     }
 };
 

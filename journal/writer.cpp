@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <unordered_set>
 
 #ifndef SOCKOWNER_VERSION
 #define SOCKOWNER_VERSION "unknown"
@@ -119,8 +120,8 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options) : o
     set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?, seq = ? WHERE id = ?");
     upsert_process_ = db_->prepare(
         "INSERT INTO processes (host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, "
-        "cmdline, cgroup, container, first_seen, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT (host_id, pid, start_ticks) DO UPDATE SET ppid = excluded.ppid, uid = excluded.uid, "
+        "cmdline, cgroup, container, first_seen, seq, image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (host_id, pid, start_ticks, image) DO UPDATE SET ppid = excluded.ppid, uid = excluded.uid, "
         "gid = excluded.gid, user = coalesce(excluded.user, user), comm = excluded.comm, "
         "exe = coalesce(excluded.exe, exe), cmdline = coalesce(excluded.cmdline, cmdline), "
         "cgroup = coalesce(excluded.cgroup, cgroup), container = coalesce(excluded.container, container), "
@@ -179,7 +180,7 @@ std::vector<OpenInterval> JournalWriter::take_open_intervals() {
         "SELECT s.id, s.proto, s.family, s.local_addr, s.local_port, s.remote_addr, s.remote_port, s.netns, "
         "s.cookie, s.source, s.opened, coalesce(s.inode, 0), p.pid, p.start_ticks, p.start_time, coalesce(p.ppid, 0), "
         "coalesce(p.uid, 0), coalesce(p.gid, 0), coalesce(p.user, ''), p.comm, coalesce(p.exe, ''), "
-        "coalesce(p.cmdline, ''), coalesce(p.cgroup, ''), coalesce(p.container, '') "
+        "coalesce(p.cmdline, ''), coalesce(p.cgroup, ''), coalesce(p.container, ''), p.image "
         "FROM sockets s JOIN processes p ON p.id = s.process_id WHERE s.host_id = ? AND s.closed IS NULL");
     st.bind(1, host_id_);
     while (st.step()) {
@@ -210,6 +211,7 @@ std::vector<OpenInterval> JournalWriter::take_open_intervals() {
         p.cmdline = st.text(21);
         p.cgroup = st.text(22);
         p.container = st.text(23);
+        p.image = std::uint32_t(st.i64(24));
         out.push_back(std::move(o));
     }
     st.reset();
@@ -217,7 +219,7 @@ std::vector<OpenInterval> JournalWriter::take_open_intervals() {
 }
 
 void JournalWriter::remember(const ProcessInfo& p) {
-    process_info_[ProcessKey{p.pid, p.start_ticks}] = p;
+    process_info_[ProcessKey::of(p)] = p;
 }
 
 void JournalWriter::enqueue(Op op) {
@@ -233,7 +235,7 @@ void JournalWriter::enqueue(Op op) {
 }
 
 JournalWriter::SocketId JournalWriter::open_socket(const SocketRecord& s, const ProcessInfo& owner) {
-    ProcessKey key{owner.pid, owner.start_ticks};
+    ProcessKey key = ProcessKey::of(owner);
     if (!process_ids_.count(key)) remember(owner);
     SocketId id = next_socket_id_++;
     enqueue(OpOpen{id, s, key});
@@ -243,7 +245,7 @@ JournalWriter::SocketId JournalWriter::open_socket(const SocketRecord& s, const 
 void JournalWriter::close_socket(SocketId id, TimeNs when) { enqueue(OpClose{id, when}); }
 
 void JournalWriter::set_owner(SocketId id, const ProcessInfo& owner) {
-    ProcessKey key{owner.pid, owner.start_ticks};
+    ProcessKey key = ProcessKey::of(owner);
     if (!process_ids_.count(key)) remember(owner);
     enqueue(OpOwner{id, key});
 }
@@ -268,11 +270,13 @@ std::int64_t JournalWriter::process_row(const ProcessKey& key) {
         p = it->second;
     } else {
         // Details were dropped after the process exited: reuse its row if it has one.
-        Stmt sel = db_->prepare("SELECT id FROM processes WHERE host_id = ? AND pid = ? AND start_ticks = ?");
-        sel.bind(1, host_id_).bind(2, key.pid).bind(3, std::int64_t(key.start_ticks));
+        Stmt sel = db_->prepare(
+            "SELECT id FROM processes WHERE host_id = ? AND pid = ? AND start_ticks = ? AND image = ?");
+        sel.bind(1, host_id_).bind(2, key.pid).bind(3, std::int64_t(key.start_ticks)).bind(4, std::int64_t(key.image));
         if (sel.step()) return process_ids_[key] = sel.i64(0);
         p.pid = key.pid;
         p.start_ticks = key.start_ticks;
+        p.image = key.image;
     }
     auto& st = upsert_process_;
     st.bind(1, host_id_).bind(2, p.pid).bind(3, std::int64_t(p.start_ticks)).bind(4, p.start_time);
@@ -283,7 +287,7 @@ std::int64_t JournalWriter::process_row(const ProcessKey& key) {
     bind_text_or_null(st, 11, p.cmdline);
     bind_text_or_null(st, 12, p.cgroup);
     bind_text_or_null(st, 13, p.container);
-    st.bind(14, wall_now()).bind(15, next_seq_++);
+    st.bind(14, wall_now()).bind(15, next_seq_++).bind(16, std::int64_t(p.image));
     if (!st.step()) throw JournalError(path() + ": cannot record process");
     std::int64_t id = st.i64(0);
     st.reset();
@@ -332,9 +336,12 @@ void JournalWriter::flush() {
         throw;
     }
     retry_at_ = 0;
-    for (const ProcessKey& k : exited) {
-        process_info_.erase(k);
-        process_ids_.erase(k);
+    if (!exited.empty()) {  // every image of the processes: one pass over each map
+        std::unordered_set<ProcessKey, ProcessKeyHash> gone;
+        for (const ProcessKey& k : exited) gone.insert({k.pid, k.start_ticks, 0});
+        auto is_gone = [&](const auto& e) { return gone.count({e.first.pid, e.first.start_ticks, 0}) != 0; };
+        std::erase_if(process_info_, is_gone);
+        std::erase_if(process_ids_, is_gone);
     }
 }
 

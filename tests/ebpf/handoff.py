@@ -3,7 +3,7 @@
 client that talks to them: the ground truth for hand-off tests.
 
 usage: handoff.py serve MODE OUTFILE     (runs until killed)
-       handoff.py client PORT COUNT OUTFILE
+       handoff.py client PORT COUNT OUTFILE [twice]
 
 Servers (the acceptor is named so-acceptor; the serving process as below):
   forking  socketserver.ForkingTCPServer: the parent accepts, a forked child
@@ -14,15 +14,20 @@ Servers (the acceptor is named so-acceptor; the serving process as below):
            (inetd's way): another program serves it
   recv     the acceptor reads the request itself, then a forked child
            ("so-late-child") answers: the request is the acceptor's, the reply the child's
+  execself a process ("so-exec-self") accepts, answers the first request, then exec()s
+           sh, which exec()s cat(1) on the connection: the same pid, another program
+           answers the second request
 
 A server writes "PORT" to OUTFILE.port once it listens, and for every connection a line
 "ACCEPTOR_PID SERVER_PID CLIENT_PORT" to OUTFILE once the serving process has it.
 
-The client opens COUNT connections one after the other; on each it sends one line,
-reads the answer (the same line, or a line naming the server), closes, and appends
-"CLIENT_PORT T_ANSWERED" to OUTFILE (T: wall-clock seconds after the answer).
+The client opens COUNT connections one after the other; on each it sends one line
+(two, one after the other's answer, with "twice"), reads the answer (the same line),
+closes, and appends "CLIENT_PORT T_ANSWERED" to OUTFILE (T: wall-clock seconds after
+the last answer).
 """
 import os
+import signal
 import socket
 import socketserver
 import subprocess
@@ -119,14 +124,41 @@ def serve_recv(out):
         os.waitpid(pid, 0)
 
 
-def client(port, count, out):
+def serve_execself(out):
+    lst = socket.create_server(("127.0.0.1", 0))
+    listening(out, lst.getsockname()[1])
+    child = 0
+
+    def stop(*_):
+        if child:
+            os.kill(child, signal.SIGKILL)  # it waits in accept(): it goes with us
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        child = pid = os.fork()
+        if pid == 0:
+            name("so-exec-self")
+            conn, peer = lst.accept()
+            record(out, os.getpid(), os.getpid(), peer[1])
+            answer(conn, conn.makefile().readline())
+            fd = conn.detach()
+            os.dup2(fd, 0)
+            os.dup2(fd, 1)
+            os.execv("/bin/sh", ["sh", "-c", "exec cat"])
+        os.waitpid(pid, 0)
+
+
+def client(port, count, out, twice=False):
     for _ in range(count):
         with socket.create_connection(("127.0.0.1", port)) as c:
             cport = c.getsockname()[1]
-            c.sendall(b"hello from so-client\n")  # at once, as curl does: before any hand-off
-            got = c.makefile().readline()
-            if got != "hello from so-client\n":
-                sys.exit(f"port {port}: answer {got!r}")
+            lines = c.makefile()
+            for line in ["hello from so-client\n", "again from so-client\n"][: 2 if twice else 1]:
+                c.sendall(line.encode())  # at once, as curl does: before any hand-off
+                got = lines.readline()
+                if got != line:
+                    sys.exit(f"port {port}: answer {got!r}")
             answered = time.time()
             c.shutdown(socket.SHUT_WR)
             c.recv(16)
@@ -139,6 +171,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         mode, out = sys.argv[2], sys.argv[3]
         name("so-acceptor")
-        {"forking": serve_forking, "scm": serve_scm, "exec": serve_exec, "recv": serve_recv}[mode](out)
+        {"forking": serve_forking, "scm": serve_scm, "exec": serve_exec, "recv": serve_recv,
+         "execself": serve_execself}[mode](out)
     else:
-        client(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+        client(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], len(sys.argv) > 5 and sys.argv[5] == "twice")

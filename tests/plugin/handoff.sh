@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Ownership follows the process that uses the socket. Four servers accept a connection
+# Ownership follows the process that uses the socket. Five servers accept a connection
 # in one process and serve it in another (tests/ebpf/handoff.py): a ForkingTCPServer,
 # a worker that receives the connection over SCM_RIGHTS, cat(1) exec'd with the
-# connection as stdin/stdout, and an acceptor that reads the request before a forked
-# child answers. With the eBPF collector recording and dumpcap capturing, then:
+# connection as stdin/stdout, an acceptor that reads the request before a forked
+# child answers, and a process that answers once and then exec()s cat itself (same
+# pid, another program). With the eBPF collector recording and dumpcap capturing, then:
 #  - `sockowner lookup` names the serving process once it answered;
 #  - the journal has one interval per owner, the acceptor's then the server's, meeting;
 #  - tshark with the plugin gives every packet the serving process sent or received
@@ -20,7 +21,8 @@ COLLECT_MODE=ebpf start_capture_collector "$J"
 grep -q "sock_send_length" "$WORK/collector.log" &&
   skip "this kernel has no sock_send_length tracepoint (Linux < 6.3): $(grep -o 'no sock_send_length.*' "$WORK/collector.log")"
 
-declare -A SERVED=([forking]=so-fork-child [scm]=so-scm-worker [exec]=cat [recv]=so-late-child)
+declare -A SERVED=([forking]=so-fork-child [scm]=so-scm-worker [exec]=cat [recv]=so-late-child [execself]=cat)
+declare -A ACCEPTOR=([forking]=so-acceptor [scm]=so-acceptor [exec]=so-acceptor [recv]=so-acceptor [execself]=so-exec-self)
 declare -A PORT
 filter=""
 for m in "${!SERVED[@]}"; do
@@ -36,7 +38,8 @@ CLEANUP_PIDS+=("$DUMPCAP")
 wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
 
 for m in "${!SERVED[@]}"; do
-  python3 "$TESTS_DIR/ebpf/handoff.py" client "${PORT[$m]}" 3 "$WORK/$m.client" || fail "$m: client failed"
+  twice=""; [ "$m" = execself ] && twice=twice
+  python3 "$TESTS_DIR/ebpf/handoff.py" client "${PORT[$m]}" 3 "$WORK/$m.client" $twice || fail "$m: client failed"
 done
 sleep 0.5
 kill -TERM "$DUMPCAP"
@@ -61,17 +64,18 @@ for m in "${!SERVED[@]}"; do
       fail "$m: the server side of :$cport is $pid ($name), the serving process is $server ($want), acceptor $acceptor"
 
     # the journal: the acceptor's interval, then the server's, meeting
-    python3 - "$WORK/export.jsonl" "$port" "$cport" "$acceptor" "$server" <<'PY' || fail "$m: intervals of :$cport"
+    python3 - "$WORK/export.jsonl" "$port" "$cport" "$acceptor" "$server" "${ACCEPTOR[$m]}" "$want" <<'PY' ||
 import json, sys
 path, port, cport, acceptor, server = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rows = sorted((d for d in map(json.loads, open(path))
                if d["local_port"] == port and d["remote_port"] == cport), key=lambda d: d["opened"])
-owners = [d["pid"] for d in rows]
-if owners != [acceptor, server]:
-    sys.exit(f"owners in time order {owners}, expected [{acceptor}, {server}]")
+owners = [(d["pid"], d["name"]) for d in rows]
+if owners != [(acceptor, sys.argv[6]), (server, sys.argv[7])]:
+    sys.exit(f"owners in time order {owners}, expected {acceptor} {sys.argv[6]}, then {server} {sys.argv[7]}")
 if rows[0]["closed"] != rows[1]["opened"]:
     sys.exit(f"the acceptor's interval ends {rows[0]['closed']}, the server's begins {rows[1]['opened']}")
 PY
+      fail "$m: intervals of :$cport"
 
     # every packet, with the plugin
     tshark_plugin -r cap.pcapng -o "proc.journal:$J" -Y "tcp.port == $cport" -T fields -e frame.number \
@@ -79,17 +83,24 @@ PY
       -e proc.dst.pid -e proc.src.name -e proc.dst.name >"$WORK/p.txt" 2>"$WORK/tshark.err" ||
       fail "tshark: $(cat "$WORK/tshark.err")"
     [ "$(wc -l <"$WORK/p.txt")" -ge 6 ] || fail "$m: only $(wc -l <"$WORK/p.txt") packets for :$cport"
-    # request: the server's unless the acceptor read it (recv); replies and FIN: the server's
+    # request: the server's unless the acceptor read it (recv); replies and FIN: the
+    # server's; with execself, the first exchange is the first program's
     req=$server; [ "$m" = recv ] && req=$acceptor
-    bad=$(awk -F'\t' -v p="$port" -v srv="$server" -v acc="$acceptor" -v req="$req" -v want="$want" '
+    bad=$(awk -F'\t' -v p="$port" -v srv="$server" -v acc="$acceptor" -v req="$req" -v want="$want" \
+              -v first="${ACCEPTOR[$m]}" -v m="$m" '
       $2 == p && $4 == 1                  { next }   # SYN-ACK: the kernel
+      $2 != p && $4 == 1                  { if ($10 != "so-acceptor") print "SYN to the listener:", $0; next }
+      m == "execself" && $3 > 0           { n = ($2 == p) ? ++out : ++in
+                                            name = (n == 1) ? first : want
+                                            if ($2 == p && ($7 != srv || $9 != name)) print "answer", n ":", $0
+                                            if ($2 != p && ($8 != srv || $10 != name)) print "request", n ":", $0
+                                            next }
       $2 == p && ($3 > 0 || $6 == 1)      { if ($7 != srv || $9 != want) print "from server:", $0; next }
-      $2 != p && $4 == 1                  { if ($8 != acc) print "SYN to the listener:", $0; next }
       $2 != p && $3 > 0                   { if ($8 != req) print "request:", $0; next }' "$WORK/p.txt")
     [ -z "$bad" ] || { cat "$WORK/p.txt" >&2; fail "$m (acceptor $acceptor, server $server): $bad"; }
     checked=$((checked + 1))
     echo "ok $m: :$cport accepted by $acceptor, served by $server ($want)"
   done <"$WORK/$m.client"
 done
-[ "$checked" -eq 12 ] || fail "checked $checked connections, expected 12"
+[ "$checked" -eq 15 ] || fail "checked $checked connections, expected 15"
 pass

@@ -236,33 +236,65 @@ void open_intervals_are_offered_to_the_next_run(void**) {
     assert_str_eq(format_endpoint(open[0].socket.local), "10.0.0.1:1");
 }
 
-// A journal of schema 1 (before sockets.inode) is brought to the current schema by
-// the next writer; readers take it as it is.
+// A journal of schema 1 (sockowner 0.1: no sockets.inode, processes unique by pid and
+// start only) is brought to the current schema by the next writer; readers read it
+// as it is.
+constexpr const char* kSchema1 = R"sql(
+CREATE TABLE hosts (id INTEGER PRIMARY KEY, hostname TEXT NOT NULL, machine_id TEXT NOT NULL,
+  boot_id TEXT NOT NULL, kernel TEXT NOT NULL, first_seen INTEGER NOT NULL, UNIQUE (machine_id, boot_id));
+CREATE TABLE processes (id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL REFERENCES hosts(id),
+  pid INTEGER NOT NULL, start_ticks INTEGER NOT NULL, start_time INTEGER NOT NULL, ppid INTEGER, uid INTEGER,
+  gid INTEGER, user TEXT, comm TEXT NOT NULL, exe TEXT, cmdline TEXT, cgroup TEXT, container TEXT,
+  first_seen INTEGER NOT NULL, exit_time INTEGER, seq INTEGER NOT NULL, UNIQUE (host_id, pid, start_ticks));
+CREATE TABLE sockets (id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL REFERENCES hosts(id),
+  proto TEXT NOT NULL, family INTEGER NOT NULL, local_addr TEXT NOT NULL, local_port INTEGER NOT NULL,
+  remote_addr TEXT NOT NULL, remote_port INTEGER NOT NULL, netns INTEGER, cookie INTEGER,
+  process_id INTEGER REFERENCES processes(id), source TEXT NOT NULL, opened INTEGER NOT NULL, closed INTEGER,
+  seq INTEGER NOT NULL);
+CREATE INDEX sockets_by_port ON sockets (proto, local_port, opened);
+CREATE INDEX sockets_by_seq ON sockets (seq);
+CREATE INDEX sockets_by_process ON sockets (process_id);
+CREATE INDEX processes_by_seq ON processes (seq);
+CREATE TABLE runs (id INTEGER PRIMARY KEY, host_id INTEGER NOT NULL REFERENCES hosts(id), pid INTEGER NOT NULL,
+  version TEXT NOT NULL, mode TEXT NOT NULL, reason TEXT NOT NULL, started INTEGER NOT NULL, stopped INTEGER);
+CREATE TABLE counters (run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, value INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)) WITHOUT ROWID;
+INSERT INTO hosts VALUES (1, 'h', 'm', 'b', 'k', 0);
+INSERT INTO processes VALUES (7, 1, 5, 7, 0, 1, 0, 0, 'root', 'srv', NULL, NULL, NULL, NULL, 0, NULL, 1);
+INSERT INTO sockets VALUES (3, 1, 'tcp', 4, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, 7, 'procfs', 0, 10, 2);
+PRAGMA application_id = 1397705559;
+PRAGMA user_version = 1;
+)sql";
+
 void upgrades_schema_1(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
+    { Db(path, Db::Mode::read_write_create).exec(kSchema1); }
     {
-        JournalWriter w(path);
-        w.begin_run("procfs", "");
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), process(5, 7, "srv"));
+        JournalReader r(path);  // as it is
+        int n = 0;
+        r.sockets_since(0, [&](const SocketRow& row) { n += row.process_id == 7; });
+        assert_int_equal(n, 1);
     }
-    {
-        Db db(path, Db::Mode::read_write_create);
-        db.exec("ALTER TABLE sockets DROP COLUMN inode");
-        db.exec("PRAGMA user_version = 1");
-    }
-    JournalReader(path).sockets_since(0, [](const SocketRow&) {});
     JournalWriter w(path);
     auto s = sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0);
     s.inode = 4242;
-    w.open_socket(s, process(5, 7, "srv"));
+    auto p = process(5, 7, "srv");
+    w.open_socket(s, p);
+    p.image = 3;  // the same process after an exec: another row
+    p.comm = "other";
+    w.open_socket(s, p);
     w.flush();
     Db db(path, Db::Mode::read_only);
     assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
     Stmt st(db.get(), "SELECT count(*), max(inode) FROM sockets");
     assert_true(st.step());
-    assert_int_equal(st.i64(0), 2);
+    assert_int_equal(st.i64(0), 3);
     assert_int_equal(st.i64(1), 4242);
+    Stmt pr(db.get(), "SELECT group_concat(id || ':' || image || ':' || comm, ' ') FROM processes ORDER BY id");
+    assert_true(pr.step());
+    // The old row kept its id; this host (not the fixture's) has one row per image.
+    assert_str_eq(pr.text(0), "7:0:srv 8:0:srv 9:3:other");
 }
 
 void parses_times_sizes_durations(void**) {

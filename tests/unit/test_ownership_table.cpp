@@ -45,6 +45,31 @@ void observe_open_change_close(void**) {
     assert_int_equal(t.size(), 0);
 }
 
+// exec() in the same process: another program image, another owner; an image procfs
+// could not tell (0) is any.
+void exec_makes_a_new_owner(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    OwnershipTable t(w);
+    auto python = process(10, 1, "python3"), cat = process(10, 1, "cat"), unknown = process(10, 1, "cat");
+    python.image = 12;
+    cat.image = 13;
+    auto s = sock(Proto::tcp, "127.0.0.1:80", "127.0.0.1:4000", kT0);
+    assert_true(t.observe(1, s, python));
+    s.opened = kT0 + kSec;
+    assert_true(t.observe(1, s, cat));
+    s.opened = kT0 + 2 * kSec;
+    assert_false(t.observe(1, s, unknown));
+    w.flush();
+    auto r = rows(path);
+    assert_int_equal(r.size(), 2);
+    JournalReader reader(path);
+    assert_str_eq(reader.process(r[0].process_id)->p.comm, "python3");
+    assert_str_eq(reader.process(r[1].process_id)->p.comm, "cat");
+    assert_int_equal(*r[0].s.closed, kT0 + kSec);
+}
+
 void reassign_rewrites_owner(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -168,6 +193,7 @@ void adoption_is_linear(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(observe_open_change_close),
+        cmocka_unit_test(exec_makes_a_new_owner),
         cmocka_unit_test(reassign_rewrites_owner),
         cmocka_unit_test(close_missing_and_adoption),
         cmocka_unit_test(adoption_by_identity),
