@@ -143,17 +143,18 @@ static __always_inline int on_use(struct sock *sk)
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
 	__u64 now = bpf_ktime_get_boot_ns();
+	/* The owner again: the common case, kept short (direct BTF loads, no helpers). */
 	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns &&
-	    st->owner.exec_id == current_exec_id()) {
-		st->last_use = now; /* the owner again: the common case, kept short */
+	    st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
+		st->last_use = now;
 		st->used = 1;
 		return 0;
 	}
 	SO_VARIANT_MARK();
 	/* Kernel threads using sockets (NFS, iSCSI) are not their owners. */
-	struct task_struct *task = bpf_get_current_task_btf();
 	if ((task->flags & PF_KTHREAD) || BPF_CORE_READ_BITFIELD(sk, sk_kern_sock))
 		return 0;
 	if (!st)
