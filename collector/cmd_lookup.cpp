@@ -3,6 +3,7 @@
 #include "paths.hpp"
 #include "reader.hpp"
 #include "record_format.hpp"
+#include "text_escape.hpp"
 #include "timeutil.hpp"
 
 #include <getopt.h>
@@ -91,9 +92,9 @@ int cmd_lookup(int argc, char** argv) {
         std::printf("%s\n", to_json(fields).c_str());
         return kExitOk;
     }
-    auto value = [&](std::string_view key) {
+    auto value = [&](std::string_view key) {  // as text: what a process calls itself, escaped
         for (auto& f : fields)
-            if (f.key == key) return f.value;
+            if (f.key == key) return escape_text(f.value);
         return std::string();
     };
     std::printf("pid %s  %s  user %s  source %s  match %s\n", value("pid").c_str(), value("name").c_str(),

@@ -2,6 +2,7 @@
 #include "paths.hpp"
 #include "reader.hpp"
 #include "record_format.hpp"
+#include "text_escape.hpp"
 #include "timeutil.hpp"
 
 #include <getopt.h>
@@ -75,10 +76,12 @@ int cmd_stats(int argc, char** argv) {
         std::printf("%s]}\n", out.c_str());
         return kExitOk;
     }
-    std::printf("journal    %s (%lld bytes)\n", journal.c_str(), (long long)reader.file_size());
+    // Every string below comes from the journal file: escaped, since it may not be ours.
+    auto text = [](const std::string& v) { return escape_text(v); };
+    std::printf("journal    %s (%lld bytes)\n", text(journal).c_str(), (long long)reader.file_size());
     std::printf("sockets    %lld intervals, %lld open\n", (long long)total, (long long)open);
     for (auto& s : counts)
-        std::printf("  %-7s IPv%d %-9s %10lld total %8lld open\n", s.proto.c_str(), s.family, s.source.c_str(),
+        std::printf("  %-7s IPv%d %-9s %10lld total %8lld open\n", text(s.proto).c_str(), s.family, text(s.source).c_str(),
                     (long long)s.total, (long long)s.open);
     std::printf("processes  %lld\n", (long long)reader.process_count());
     // The last few runs are what an operator needs; older ones stay in the journal.
@@ -87,10 +90,10 @@ int cmd_stats(int argc, char** argv) {
         auto& r = runs[i];
         std::printf("run %lld    pid %lld, %s .. %s\n", (long long)r.id, (long long)r.pid, format_time(r.started).c_str(),
                     r.stopped ? format_time(*r.stopped).c_str() : "running");
-        std::printf("  version  %s\n", r.version.c_str());
-        std::printf("  mode     %s%s%s\n", r.mode.c_str(), r.reason.empty() ? "" : " — ", r.reason.c_str());
+        std::printf("  version  %s\n", text(r.version).c_str());
+        std::printf("  mode     %s%s%s\n", text(r.mode).c_str(), r.reason.empty() ? "" : " — ", text(r.reason).c_str());
         for (auto& [name, value] : reader.counters(r.id))
-            std::printf("  %-24s %lld\n", name.c_str(), (long long)value);
+            std::printf("  %-24s %lld\n", text(name).c_str(), (long long)value);
     }
     return kExitOk;
 }

@@ -1,5 +1,7 @@
 #include "log.hpp"
 
+#include "text_escape.hpp"
+
 #include <cstdio>
 
 namespace sockowner::log {
@@ -19,7 +21,8 @@ void write(Level level, const char* fmt, ...) {
     va_start(ap, fmt);
     std::vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    std::fprintf(stderr, "sockowner: %s: %s\n", names[int(level)], buf);
+    // Messages can quote paths and SQLite's words about a file: one line, no controls.
+    std::fprintf(stderr, "sockowner: %s: %s\n", names[int(level)], escape_text(buf).c_str());
 }
 
 }  // namespace sockowner::log

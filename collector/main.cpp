@@ -1,6 +1,7 @@
 // sockowner: which process sent or received each packet.
 #include "cli.hpp"
 #include "sqlite.hpp"
+#include "text_escape.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -52,14 +53,14 @@ int main(int argc, char** argv) {
         for (const auto& c : commands)
             if (!std::strcmp(cmd, c.name)) return c.fn(argc - 1, argv + 1);
         throw UsageError(std::string("unknown command '") + cmd + "' (try 'sockowner --help')");
-    } catch (const UsageError& e) {
-        std::fprintf(stderr, "sockowner: %s\n", e.what());
+    } catch (const UsageError& e) {  // messages quote arguments and files' contents: escaped
+        std::fprintf(stderr, "sockowner: %s\n", sockowner::escape_text(e.what()).c_str());
         return kExitUsage;
     } catch (const sockowner::JournalError& e) {
-        std::fprintf(stderr, "sockowner: %s\n", e.what());
+        std::fprintf(stderr, "sockowner: %s\n", sockowner::escape_text(e.what()).c_str());
         return kExitUsage;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sockowner: %s\n", e.what());
+        std::fprintf(stderr, "sockowner: %s\n", sockowner::escape_text(e.what()).c_str());
         return 1;
     }
 }

@@ -1,5 +1,6 @@
 #include "record_format.hpp"
 
+#include "text_escape.hpp"
 #include "timeutil.hpp"
 
 #include <cstdio>
@@ -8,56 +9,51 @@ namespace sockowner {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-    std::uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(i + k) & 0x3F);
-    static constexpr std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;  // overlong, surrogate
-    return n;
-}
-
 std::string opt_time(const std::optional<TimeNs>& t) { return t ? format_time(*t) : std::string(); }
+
+std::uint32_t code_point(std::string_view s, std::size_t i, std::size_t n) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    std::uint32_t cp = n == 1 ? b(i) : n == 2 ? b(i) & 0x1F : n == 3 ? b(i) & 0x0F : b(i) & 0x07;
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(i + k) & 0x3F);
+    return cp;
+}
 
 }  // namespace
 
 std::string json_string(std::string_view s) {
     std::string out = "\"";
+    char buf[8];
     for (std::size_t i = 0; i < s.size();) {
         unsigned char c = static_cast<unsigned char>(s[i]);
-        std::size_t n = utf8_len(s, i);
+        std::size_t n = utf8_sequence_length(s, i);
         if (n == 0) {
             out += "\\ufffd";
             ++i;
             continue;
         }
-        if (n > 1) {
-            out.append(s.substr(i, n));
-        } else if (c == '"' || c == '\\') {
+        std::uint32_t cp = code_point(s, i, n);
+        if (c == '"' || c == '\\') {
             out += '\\';
             out += char(c);
-        } else if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+                   (cp >= 0x2066 && cp <= 0x2069)) {
+            std::snprintf(buf, sizeof buf, "\\u%04x", cp);  // controls, C1 and bidi overrides too
             out += buf;
         } else {
-            out += char(c);
+            out.append(s.substr(i, n));
         }
         i += n;
     }
     return out + "\"";
 }
 
-std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+std::string csv_field(std::string_view s, bool is_number) {
+    std::string v = escape_text(s);
+    // A spreadsheet runs a cell that starts like a formula: make it text.
+    if (!is_number && !v.empty() && std::string_view("=+-@").find(v[0]) != std::string_view::npos) v.insert(0, "'");
+    if (v.find_first_of(",\"") == std::string::npos) return v;
     std::string out = "\"";
-    for (char c : s) {
+    for (char c : v) {
         if (c == '"') out += '"';
         out += c;
     }
@@ -120,7 +116,7 @@ std::string to_csv(const std::vector<Field>& fields) {
     for (const auto& f : fields) {
         if (!first) out += ",";
         first = false;
-        out += csv_field(f.value);
+        out += csv_field(f.value, f.is_number);
     }
     return out;
 }

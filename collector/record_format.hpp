@@ -9,10 +9,13 @@
 
 namespace sockowner {
 
-// A JSON string literal; invalid UTF-8 becomes U+FFFD so every line parses.
+// A JSON string literal; invalid UTF-8 becomes U+FFFD so every line parses; control
+// characters (C0, DEL, C1) and bidi overrides are \u escapes.
 std::string json_string(std::string_view s);
-// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-std::string csv_field(std::string_view s);
+// A CSV field: controls escaped as escape_text() does (so no raw line breaks), a text
+// that starts like a spreadsheet formula (= + - @) prefixed with ', quoted when it
+// holds a comma or quote (RFC 4180).
+std::string csv_field(std::string_view s, bool is_number = false);
 
 struct Field {
     std::string_view key;

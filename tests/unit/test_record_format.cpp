@@ -2,6 +2,7 @@
 // in its command line.
 #include "record_format.hpp"
 #include "test_helpers.hpp"
+#include "text_escape.hpp"
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
@@ -18,13 +19,34 @@ void json_escapes(void**) {
     assert_str_eq(json_string("bad\xff\xc3"), "\"bad\\ufffd\\ufffd\"");                     // invalid replaced
     assert_str_eq(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");                           // overlong
     assert_str_eq(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");                // surrogate
+    // C1 controls (CSI U+009B) and bidi overrides (U+202E): escaped, still valid JSON
+    assert_str_eq(json_string("a\xc2\x9b" "2Jb\xe2\x80\xae"), "\"a\\u009b2Jb\\u202e\"");
+}
+
+// Whatever a process calls itself reaches a terminal only as visible escapes.
+void text_escapes(void**) {
+    assert_str_eq(escape_text("curl"), "curl");
+    assert_true(text_is_safe("caf\xc3\xa9 \xe2\x82\xac"));
+    assert_str_eq(escape_text("caf\xc3\xa9"), "caf\xc3\xa9");
+    assert_str_eq(escape_text("\x1b]0;pwned\x07x"), "\\x1b]0;pwned\\x07x");   // OSC title
+    assert_str_eq(escape_text("a\r\nb\tc\x7f"), "a\\r\\nb\\tc\\x7f");
+    assert_str_eq(escape_text("back\\slash"), "back\\\\slash");                  // reversible
+    assert_str_eq(escape_text("\xc2\x9b" "2J"), "\\u{009b}2J");                 // C1 CSI
+    assert_str_eq(escape_text("evil\xe2\x80\xaetxt.exe"), "evil\\u{202e}txt.exe");  // RLO
+    assert_str_eq(escape_text("bad\xff"), "bad\\xff");
+    assert_false(text_is_safe("a\\b"));
 }
 
 void csv_quoting(void**) {
     assert_str_eq(csv_field("a b"), "a b");
     assert_str_eq(csv_field("a,b"), "\"a,b\"");
     assert_str_eq(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    assert_str_eq(csv_field("two\nlines"), "\"two\nlines\"");
+    assert_str_eq(csv_field("two\nlines"), "two\\nlines");  // no raw line break: one row per line
+    // Formulas become text; numbers stay numbers.
+    assert_str_eq(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    assert_str_eq(csv_field("+1"), "'+1");
+    assert_str_eq(csv_field("@SUM(A1)"), "'@SUM(A1)");
+    assert_str_eq(csv_field("-5", true), "-5");
 }
 
 void interval_keys(void**) {
@@ -52,6 +74,7 @@ void interval_keys(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(json_escapes),
+        cmocka_unit_test(text_escapes),
         cmocka_unit_test(csv_quoting),
         cmocka_unit_test(interval_keys),
     };
