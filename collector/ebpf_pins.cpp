@@ -88,11 +88,26 @@ bool Pins::lock(std::string& why_not) {
         why_not = "cannot create pin directory " + dir_ + ": " + errtext(errno);
         return false;
     }
-    lock_fd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    lock_fd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (lock_fd_ < 0) {
         why_not = "cannot open pin directory " + dir_ + ": " + errtext(errno);
         return false;
     }
+    // What is pinned here is trusted (reused as our programs and maps): only a directory
+    // nobody else could have written to. bpffs may be mounted world-writable.
+    struct stat st{};
+    if (fstat(lock_fd_, &st) != 0 || st.st_uid != geteuid()) {
+        why_not = "pin directory " + dir_ + " belongs to uid " + std::to_string(st.st_uid) +
+                  ", not to the collector: refusing what another user may have put there (remove it, or choose "
+                  "--pin-dir)";
+        return false;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        why_not = "pin directory " + dir_ + " is writable by group or others: refusing what another user may have "
+                  "put there (remove it, or choose --pin-dir)";
+        return false;
+    }
+    if ((st.st_mode & 077) != 0) fchmod(lock_fd_, 0700);  // nobody else may even hold its lock
     // One collector per set of pinned programs: two would split the ring buffer.
     if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
         why_not = "the pinned programs under " + dir_ + " are in use by another sockowner collector";

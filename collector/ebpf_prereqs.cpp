@@ -116,7 +116,7 @@ std::string prepare_host(const std::string& pin_dir, HostPaths& out) {
         if (parent == "/sys/fs/bpf" && mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0) {
             SO_INFO("mounted bpffs at /sys/fs/bpf");
         } else {
-            return "no bpffs at " + parent + " (mount -t bpf bpf " + parent + ")";
+            return "no bpffs at " + parent + " (mount -t bpf -o mode=0700 bpf " + parent + ")";
         }
     }
     // Tracepoints are found through tracefs.
