@@ -6,6 +6,8 @@
 
 #include <getopt.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstring>
 
@@ -26,7 +28,8 @@ constexpr const char* kHelp =
     "                        saying why; ebpf: fail instead of falling back; procfs: poll /proc\n"
     "  --poll-interval MS    procfs polling period (default 500; accepts 500ms, 1s)\n"
     "  --retain DURATION     delete intervals closed longer ago than this (e.g. 7d, 12h)\n"
-    "  --max-size SIZE       keep the journal under SIZE bytes (e.g. 500M), oldest first\n"
+    "  --max-size SIZE       keep the journal and its write-ahead log under SIZE bytes\n"
+    "                        (e.g. 500M): the oldest closed intervals go first\n"
     "  --no-cmdline          do not record command lines (they can hold secrets)\n"
     "  --ring-buffer SIZE    kernel→collector event buffer, a power of two (default 8M);\n"
     "                        takes effect when the pinned maps are created\n"
@@ -77,6 +80,9 @@ int cmd_collect(int argc, char** argv) {
                 auto sz = parse_size(optarg);
                 if (!sz || *sz < 65536) throw UsageError(std::string("collect: bad --max-size '") + optarg + "' (e.g. 500M; at least 64K)");
                 opt.writer.max_size = *sz;
+                // The write-ahead log counts in the size: a reader may keep it from
+                // being reset up to a quarter of it (at least 1 MiB).
+                opt.writer.max_wal = std::max<std::int64_t>(1 << 20, *sz / 4);
                 break;
             }
             case 'n': opt.with_cmdline = false; break;

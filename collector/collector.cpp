@@ -192,7 +192,7 @@ void Collector::on_sighup() {
 void Collector::reopen(TimeNs now) {
     std::unique_ptr<JournalWriter> fresh;
     try {
-        fresh = std::make_unique<JournalWriter>(opt_.journal, opt_.writer);
+        fresh = std::make_unique<JournalWriter>(opt_.journal, opt_.writer, writer_.get());
         fresh->set_build_note(source_->kernel_build());
         fresh->begin_run(mode_, reason_);
     } catch (const JournalError& e) {

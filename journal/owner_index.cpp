@@ -29,15 +29,13 @@ TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint
 
 void OwnerIndex::upsert(const SocketRow& row) {
     if (row.id <= 0) return;
-    auto id = std::size_t(row.id);
-    if (id < by_id_.size() && by_id_[id] != IndexedSocket::kNone) {
-        IndexedSocket& e = entries_[by_id_[id]];
+    if (std::uint32_t at = by_id_.find(row.id); at != IdMap::kNone) {
+        IndexedSocket& e = entries_[at];
         e.process_id = row.process_id;
         e.opened = row.s.opened;
         e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
         return;
     }
-    if (id >= by_id_.size()) by_id_.resize(id + 1 + id / 2, IndexedSocket::kNone);
     auto index = std::uint32_t(entries_.size());
     IndexedSocket e;
     e.id = row.id;
@@ -48,12 +46,13 @@ void OwnerIndex::upsert(const SocketRow& row) {
     e.next = head;  // kNone for a new tuple
     head = index;
     entries_.push_back(e);
-    by_id_[id] = index;
+    by_id_.set(row.id, index);
 }
 
 void OwnerIndex::reserve(std::size_t sockets) {
     entries_.reserve(sockets);
     heads_.reserve(sockets);
+    by_id_.reserve(sockets);
 }
 
 void OwnerIndex::clear() {

@@ -2,6 +2,7 @@
 // The CLI's `lookup` and the Wireshark plugin share these rules.
 #pragma once
 
+#include "id_map.hpp"
 #include "reader.hpp"
 #include "tuple_key.hpp"
 #include "tuple_table.hpp"
@@ -65,7 +66,7 @@ private:
 
     std::vector<IndexedSocket> entries_;
     TupleTable heads_;  // tuple → newest entry
-    std::vector<std::uint32_t> by_id_;                         // row id → entry (ids are dense)
+    IdMap by_id_;        // row id → entry
 };
 
 }  // namespace sockowner

@@ -1,6 +1,8 @@
 #include "schema.hpp"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace sockowner::schema {
 
@@ -110,14 +112,58 @@ void check_identity(Db& db, std::int64_t app_id, std::int64_t version) {
 
 }  // namespace
 
+namespace {
+
+// The tables a journal of `version` has, each with its columns in order: those of
+// this build's schema (made in memory), less what later versions added.
+std::map<std::string, std::vector<std::string>> expected_tables(std::int64_t version) {
+    Db mem(":memory:", Db::Mode::read_write_create);
+    mem.exec(kDdl);
+    std::map<std::string, std::vector<std::string>> out;
+    for (const char* table : {"hosts", "processes", "sockets", "runs", "counters"}) {
+        Stmt st = mem.prepare(std::string("SELECT name FROM pragma_table_info('") + table + "')");
+        while (st.step()) out[table].push_back(st.text(0));
+    }
+    if (version < 2) {
+        std::erase(out["sockets"], "inode");
+        std::erase(out["processes"], "image");
+    }
+    return out;
+}
+
+// Only our tables with exactly their columns, and indexes on them: no view, trigger or
+// other table, which a reader's query could run into.
+void check_tables(Db& db, std::int64_t version) {
+    auto expected = expected_tables(version);
+    std::size_t tables = 0;
+    Stmt st = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema");
+    while (st.step()) {
+        std::string type = st.text(0), name = st.text(1), table = st.text(2);
+        if (type == "index" && expected.count(table)) continue;
+        if (type != "table" || !expected.count(name))
+            throw JournalError("unexpected " + type + " '" + name + "'");
+        ++tables;
+    }
+    if (tables != expected.size()) throw JournalError("tables missing");
+    for (const auto& [table, columns] : expected) {
+        std::vector<std::string> found;
+        Stmt info = db.prepare("SELECT name FROM pragma_table_info(?)");
+        info.bind(1, table);
+        while (info.step()) found.push_back(info.text(0));
+        if (found != columns) throw JournalError("table '" + table + "' has other columns");
+    }
+}
+
+}  // namespace
+
 void validate(Db& db) {
     auto app_id = read_pragma(db, "application_id");
-    check_identity(db, app_id, read_pragma(db, "user_version"));
+    auto version = read_pragma(db, "user_version");
+    check_identity(db, app_id, version);
     // A truncated or damaged file can still carry valid header pragmas.
     try {
         db.pragma_int("schema_version");
-        Stmt st(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('hosts','processes','sockets')");
-        if (!st.step() || st.i64(0) != 3) throw JournalError("tables missing");
+        check_tables(db, version);
     } catch (const JournalError& e) {
         throw JournalError(db.path() + ": damaged sockowner journal (" + e.what() + ")");
     }
@@ -170,7 +216,7 @@ void create_or_validate(Db& db) {
     auto app_id = read_pragma(db, "application_id");
     auto version = read_pragma(db, "user_version");
     if (app_id == 0 && version == 0) {
-        Stmt st(db.get(), "SELECT count(*) FROM sqlite_schema");
+        Stmt st = db.prepare("SELECT count(*) FROM sqlite_schema");
         if (st.step() && st.i64(0) != 0)
             throw JournalError(db.path() + ": not a sockowner journal (an SQLite database with other tables)");
     } else {

@@ -1,5 +1,7 @@
 #include "sqlite.hpp"
 
+#include <ctime>
+
 namespace sockowner {
 
 namespace {
@@ -8,7 +10,7 @@ namespace {
 }
 }  // namespace
 
-Stmt::Stmt(sqlite3* db, std::string_view sql) {
+Stmt::Stmt(sqlite3* db, std::string_view sql, Db* owner) : owner_(owner) {
     if (sqlite3_prepare_v3(db, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &st_, nullptr) != SQLITE_OK)
         fail(db, "cannot prepare statement");
 }
@@ -17,6 +19,7 @@ Stmt& Stmt::operator=(Stmt&& o) noexcept {
     if (this != &o) {
         sqlite3_finalize(st_);
         st_ = o.st_;
+        owner_ = o.owner_;
         o.st_ = nullptr;
     }
     return *this;
@@ -40,11 +43,16 @@ Stmt& Stmt::bind_null(int i) {
 }
 
 bool Stmt::step() {
+    if (owner_) owner_->start_step();
     int rc = sqlite3_step(st_);
+    if (owner_) owner_->end_step();
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     sqlite3* db = sqlite3_db_handle(st_);
     sqlite3_reset(st_);
+    if ((rc & 0xff) == SQLITE_INTERRUPT)
+        throw JournalError("a journal query ran longer than " + std::to_string(Db::kStepBudgetMs / 1000) +
+                           " s and was stopped (a damaged or hostile file?)");
     fail(db, "journal query failed");
 }
 
@@ -67,14 +75,46 @@ std::string_view Stmt::text_view(int col) const {
 }
 
 Db::Db(const std::string& path, Mode mode) : path_(path) {
-    int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
+                                        : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close_v2(db_);
         throw JournalError(path + ": cannot open journal: " + msg);
     }
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, 2000);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+    sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
+    sqlite3_limit(db_, SQLITE_LIMIT_SQL_LENGTH, 100000);
+    sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_progress_handler(db_, 10000, &Db::on_progress, this);
+    set_busy_timeout(2000);
+    try {
+        exec("PRAGMA cell_size_check = ON");
+    } catch (...) {
+        sqlite3_close_v2(db_);
+        throw;
+    }
+}
+
+void Db::set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
+
+namespace {
+std::int64_t steady_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+}  // namespace
+
+void Db::start_step() { deadline_ms_ = budget_ms_ > 0 ? steady_ms() + budget_ms_ : 0; }
+
+int Db::on_progress(void* self) {
+    auto* db = static_cast<Db*>(self);
+    return db->deadline_ms_ && steady_ms() > db->deadline_ms_ ? 1 : 0;  // non-zero: interrupt
 }
 
 Db::~Db() { sqlite3_close_v2(db_); }
@@ -90,7 +130,7 @@ void Db::exec(std::string_view sql) {
 }
 
 std::int64_t Db::pragma_int(std::string_view name) {
-    Stmt st(db_, "PRAGMA " + std::string(name));
+    Stmt st = prepare("PRAGMA " + std::string(name));
     std::int64_t v = st.step() ? st.i64(0) : 0;
     st.reset();
     return v;

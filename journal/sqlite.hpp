@@ -19,8 +19,9 @@ public:
 class Stmt {
 public:
     Stmt() = default;
-    Stmt(sqlite3* db, std::string_view sql);
-    Stmt(Stmt&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
+    // `owner`, when given, bounds each step by its step budget.
+    Stmt(sqlite3* db, std::string_view sql, class Db* owner = nullptr);
+    Stmt(Stmt&& o) noexcept : st_(o.st_), owner_(o.owner_) { o.st_ = nullptr; }
     Stmt& operator=(Stmt&& o) noexcept;
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
@@ -46,11 +47,19 @@ public:
 
 private:
     sqlite3_stmt* st_ = nullptr;
+    class Db* owner_ = nullptr;
 };
 
+// A connection with SQLite's defences on, since a journal may come from anyone:
+// defensive mode (no writes to the schema or shadow tables through SQL), untrusted
+// schema (no functions or virtual tables run from it), cell checks, bounded values and
+// statement sizes, and a deadline on every step (`step_budget`), so that no file can
+// make a query run forever. The writer opens without following symbolic links.
 class Db {
 public:
     enum class Mode { read_only, read_write_create };
+    static constexpr int kMaxValueBytes = 1 << 20;        // a row's text or blob
+    static constexpr std::int64_t kStepBudgetMs = 30000;  // one sqlite3_step
     Db(const std::string& path, Mode mode);
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
@@ -60,11 +69,23 @@ public:
     const std::string& path() const { return path_; }
     void exec(std::string_view sql);
     std::int64_t pragma_int(std::string_view name);
-    Stmt prepare(std::string_view sql) const { return Stmt(db_, sql); }
+    Stmt prepare(std::string_view sql) { return Stmt(db_, sql, this); }
+
+    // Limits each step to `ms` (kStepBudgetMs by default): a longer one fails with
+    // "query interrupted". Busy waits for another connection's lock: `busy_ms`.
+    void set_step_budget(std::int64_t ms) { budget_ms_ = ms; }
+    void set_busy_timeout(int ms);
 
 private:
+    static int on_progress(void* self);
+    friend class Stmt;
+    void start_step();
+    void end_step() { deadline_ms_ = 0; }
+
     sqlite3* db_ = nullptr;
     std::string path_;
+    std::int64_t budget_ms_ = kStepBudgetMs;
+    std::int64_t deadline_ms_ = 0;  // steady clock, ms
 };
 
 // RAII transaction: commits in commit(), rolls back if destroyed before that.

@@ -33,38 +33,49 @@ gid_t wireshark_gid() {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Opens (creating when missing) the journal file with the right mode and group and
-// takes the single-writer lock on it. Returns the locked descriptor.
-int open_and_lock(const std::string& path, bool& created) {
-    namespace fs = std::filesystem;
-    fs::path p(path);
-    if (p.has_parent_path()) {
-        std::error_code ec;
-        fs::create_directories(p.parent_path(), ec);
-        if (ec) throw JournalError(path + ": cannot create directory: " + ec.message());
+// Takes the single-writer lock: flock() on a file of the collector's own next to the
+// journal (".NAME.lock", mode 0600), never on the journal, which its readers may open
+// and lock themselves. Returns the locked descriptor.
+int take_writer_lock(const std::string& path) {
+    std::filesystem::path p(path);
+    std::string lock = (p.parent_path() / ("." + p.filename().string() + ".lock")).string();
+    int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw JournalError(lock + ": cannot create the collector's lock file: " + errno_text());
+    struct stat st{};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        ::close(fd);
+        throw JournalError(lock + ": the lock file belongs to someone else (uid " + std::to_string(st.st_uid) +
+                           "): remove it");
     }
+    if (st.st_mode & 077) fchmod(fd, 0600);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        throw JournalError(path + ": journal is being written by another sockowner collector");
+    }
+    return fd;
+}
+
+// Opens (creating when missing) the journal file with the right mode and group; never
+// through a symbolic link (a collector runs as root; the path may be in a directory
+// others can write to). An existing file more open than 0640 is brought back to it.
+void prepare_journal_file(const std::string& path, bool& created) {
+    int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     created = false;
-    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
-        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode);
         if (fd >= 0) {
             created = true;
             fchmod(fd, kFileMode);  // whatever the umask
             if (gid_t gid = wireshark_gid(); gid != gid_t(-1)) (void)fchown(fd, uid_t(-1), gid);
         }
     }
+    if (fd < 0 && errno == ELOOP) throw JournalError(path + ": is a symbolic link: the collector does not write through one");
     if (fd < 0) throw JournalError(path + ": cannot open journal for writing: " + errno_text());
     struct stat st{};
-    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw JournalError(path + ": not a regular file");
-    }
-    // SQLite uses POSIX record locks; flock() is independent of them on Linux.
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
-        throw JournalError(path + ": journal is being written by another sockowner collector");
-    }
-    return fd;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && (st.st_mode & 07137)) fchmod(fd, st.st_mode & kFileMode);
+    ::close(fd);
+    if (!regular) throw JournalError(path + ": not a regular file");
 }
 
 Stmt& bind_text_or_null(Stmt& st, int i, const std::string& s) {
@@ -73,15 +84,36 @@ Stmt& bind_text_or_null(Stmt& st, int i, const std::string& s) {
 
 }  // namespace
 
-JournalWriter::JournalWriter(const std::string& path, WriterOptions options) : opt_(options) {
+JournalWriter::JournalWriter(const std::string& path, WriterOptions options, const JournalWriter* predecessor)
+    : opt_(options) {
+    std::filesystem::path p(path);
+    if (p.has_parent_path()) {
+        std::error_code ec;
+        std::filesystem::create_directories(p.parent_path(), ec);
+        if (ec) throw JournalError(path + ": cannot create directory: " + ec.message());
+    }
+    // Reopened at the same path (a rotation): the lock passes on, it is not taken again.
+    lock_fd_ = predecessor && predecessor->lock_fd_ >= 0 ? ::fcntl(predecessor->lock_fd_, F_DUPFD_CLOEXEC, 0)
+                                                         : take_writer_lock(path);
+    if (lock_fd_ < 0) throw JournalError(path + ": cannot share the collector's lock: " + errno_text());
     bool created = false;
-    lock_fd_ = open_and_lock(path, created);
+    try {
+        prepare_journal_file(path, created);
+    } catch (...) {
+        ::close(lock_fd_);
+        throw;
+    }
     try {
         db_ = std::make_unique<Db>(path, Db::Mode::read_write_create);
         schema::create_or_validate(*db_);
         db_->exec("PRAGMA journal_mode = WAL");
         db_->exec("PRAGMA synchronous = NORMAL");  // WAL + NORMAL: a crash loses no committed row
         db_->exec("PRAGMA foreign_keys = OFF");
+        // A journal we write is ours: no step budget; a lock held by a reader (it may
+        // open the -shm file) makes a write fail fast and be retried, not wait.
+        db_->set_step_budget(0);
+        db_->set_busy_timeout(100);
+        if (opt_.max_wal > 0) db_->exec("PRAGMA journal_size_limit = " + std::to_string(opt_.max_wal));
         // Keep -wal and -shm after close so that readers without write access to the
         // directory can still open the journal.
         int persist = 1;
@@ -346,6 +378,7 @@ void JournalWriter::flush() {
 }
 
 void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& exited) {
+    check_wal();
     Transaction tx(*db_);
     for (auto& op : ops) {
         if (auto* o = std::get_if<OpOpen>(&op)) {
@@ -379,11 +412,33 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
     tx.commit();
 }
 
+std::int64_t JournalWriter::wal_size() const {
+    struct stat st{};
+    return ::stat((path() + "-wal").c_str(), &st) == 0 ? std::int64_t(st.st_size) : 0;
+}
+
 std::int64_t JournalWriter::file_size() const {
     Stmt st = db_->prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
     std::int64_t size = st.step() ? st.i64(0) : 0;
     st.reset();
-    return size;
+    return size + wal_size();
+}
+
+bool JournalWriter::checkpoint() {
+    Stmt st = db_->prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    bool done = st.step() && st.i64(0) == 0;  // busy = 0: every frame copied, the log reset
+    st.reset();
+    return done;
+}
+
+// A reader that keeps a read transaction open stops checkpoints, and the log would
+// grow with every commit: past max_wal, rows wait in memory (the write policy's queue)
+// until the reader lets go.
+void JournalWriter::check_wal() {
+    if (opt_.max_wal <= 0 || wal_size() <= opt_.max_wal) return;
+    if (checkpoint() && wal_size() <= opt_.max_wal) return;
+    throw JournalError(path() + ": a reader holds the journal's write-ahead log at " +
+                       std::to_string(wal_size() >> 20) + " MB: new rows wait until it lets go");
 }
 
 std::int64_t JournalWriter::apply_retention(TimeNs now) {
@@ -396,19 +451,7 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
         removed += changes();
         tx.commit();
     }
-    if (opt_.max_size > 0) {
-        for (int round = 0; round < 50 && file_size() > opt_.max_size; ++round) {
-            Transaction tx(*db_);
-            db_->exec(
-                "DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE closed IS NOT NULL ORDER BY closed "
-                "LIMIT max(1000, (SELECT count(*) FROM sockets) / 10))");
-            std::int64_t n = changes();
-            tx.commit();
-            removed += n;
-            db_->exec("PRAGMA incremental_vacuum");
-            if (n == 0) break;  // only open intervals left: nothing more may go
-        }
-    }
+    if (opt_.max_size > 0) removed += shrink_to(opt_.max_size);
     if (removed > 0) {
         // Processes no interval refers to any more, that have exited or were last
         // needed before the cut-off, go too.
@@ -424,7 +467,35 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
         removed += changes();
         tx.commit();
         db_->exec("PRAGMA incremental_vacuum");
-        db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        checkpoint();
+    }
+    return removed;
+}
+
+// The oldest closed intervals go, in steps sized by how far over the file is, until
+// it fits: the newest that fit stay. Open intervals always stay. Measured with the log
+// checkpointed; a reader that blocks the checkpoint ends the attempt (next time).
+std::int64_t JournalWriter::shrink_to(std::int64_t max_size) {
+    std::int64_t removed = 0;
+    for (int round = 0; round < 64; ++round) {
+        if (!checkpoint()) break;
+        std::int64_t size = file_size();
+        if (size <= max_size) break;
+        Stmt count = db_->prepare("SELECT count(*) FROM sockets WHERE closed IS NOT NULL");
+        std::int64_t closed = count.step() ? count.i64(0) : 0;
+        count.reset();
+        if (closed == 0) break;  // only open intervals left: nothing more may go
+        double excess = double(size - max_size) / double(size);
+        auto n = std::max<std::int64_t>(1, std::int64_t(double(closed) * std::min(1.0, excess + 0.02)));
+        Transaction tx(*db_);
+        db_->prepare(
+               "DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE closed IS NOT NULL ORDER BY closed "
+               "LIMIT ?)")
+            .bind(1, n)
+            .run();
+        removed += std::int64_t(sqlite3_changes(db_->get()));
+        tx.commit();
+        db_->exec("PRAGMA incremental_vacuum");
     }
     return removed;
 }

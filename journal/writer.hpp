@@ -22,7 +22,10 @@ struct WriterOptions {
     // wait in memory (about 150 bytes each); beyond it the oldest are dropped.
     std::size_t max_pending = 2'000'000;
     TimeNs retain = 0;              // delete intervals closed longer ago than this (0: keep)
-    std::int64_t max_size = 0;      // keep the file under this many bytes (0: no limit)
+    std::int64_t max_size = 0;      // keep the file (and its log) under this many bytes (0: no limit)
+    // The write-ahead log may grow to this while a reader keeps it from being reset;
+    // beyond it, writes wait (queued) for the reader to let go. 0: no bound.
+    std::int64_t max_wal = 64ll << 20;
 };
 
 // A socket interval left open by an earlier run, offered for adoption.
@@ -39,7 +42,8 @@ public:
     // Creates the file (mode 0640, group "wireshark" when that group exists) and its
     // directory if needed. Refuses files that are not sockowner journals, journals of
     // a newer schema, and a journal another collector is writing.
-    JournalWriter(const std::string& path, WriterOptions options = {});
+    // `predecessor`: the writer of the same path before a rotation, whose lock passes on.
+    JournalWriter(const std::string& path, WriterOptions options = {}, const JournalWriter* predecessor = nullptr);
     ~JournalWriter();
     JournalWriter(const JournalWriter&) = delete;
     JournalWriter& operator=(const JournalWriter&) = delete;
@@ -79,7 +83,7 @@ public:
     std::int64_t rows_written() const { return rows_written_; }
     std::int64_t failed_flushes() const { return failed_flushes_; }
     std::int64_t dropped() const { return dropped_; }  // operations given up (max_pending)
-    std::int64_t file_size() const;
+    std::int64_t file_size() const;  // the database and its write-ahead log
 
 private:
     struct OpOpen {
@@ -106,6 +110,10 @@ private:
     std::int64_t process_row(const ProcessKey& key);
     void remember(const ProcessInfo& p);
     void close_stale_intervals();
+    std::int64_t wal_size() const;
+    bool checkpoint();  // false when a reader kept it from completing
+    void check_wal();
+    std::int64_t shrink_to(std::int64_t max_size);
 
     WriterOptions opt_;
     std::unique_ptr<Db> db_;

@@ -6,10 +6,14 @@
 #include "timeutil.hpp"
 #include "writer.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
@@ -217,6 +221,93 @@ void retention_by_size(void**) {
     assert_true(has_newest);
 }
 
+// --max-size 100K on a small journal: the newest that fit stay (it deleted every row).
+void retention_by_size_keeps_the_newest_that_fit(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.max_size = 100 * 1024;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto p = process(1, 1, "busy");
+    for (int i = 0; i < 900; ++i) {
+        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), p);
+        w.close_socket(id, kT0 + i * kSec + 1);
+    }
+    w.flush();
+    assert_true(w.file_size() > opt.max_size);
+    w.apply_retention(kT0 + 30000 * kSec);
+    assert_true(w.file_size() <= opt.max_size);  // the write-ahead log counted
+    JournalReader r(path);
+    auto rows = all_sockets(r);
+    assert_true(rows.size() >= 50);
+    for (auto& s : rows) assert_true(s.s.opened >= kT0 + 100 * kSec);  // the oldest went
+}
+
+// A journal's tables are ours, exactly: a view, a trigger or another table named like
+// ours (a crafted file's way to run a query forever) is refused before any read.
+void refuses_foreign_schema_objects(void**) {
+    ScratchDir dir;
+    auto make = [&](const char* name, const std::string& sql) {
+        auto path = dir.file(name);
+        { JournalWriter w(path); }
+        Db db(path, Db::Mode::read_write_create);
+        db.exec(sql);
+        return path;
+    };
+    auto view = make("view.db",
+                     "ALTER TABLE sockets RENAME TO s2; CREATE VIEW sockets AS WITH RECURSIVE c(x) AS "
+                     "(SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT * FROM s2, c");
+    assert_true(throws_with([&] { JournalReader r(view); }, "damaged sockowner journal (unexpected table 's2')"));
+    auto trig = make("trigger.db", "CREATE TRIGGER t AFTER INSERT ON runs BEGIN DELETE FROM hosts; END");
+    assert_true(throws_with([&] { JournalReader r(trig); }, "unexpected trigger 't'"));
+    assert_true(throws_with([&] { JournalWriter w(trig); }, "unexpected trigger 't'"));
+    auto col = make("column.db", "ALTER TABLE processes ADD COLUMN extra TEXT");
+    assert_true(throws_with([&] { JournalReader r(col); }, "table 'processes' has other columns"));
+    auto idx = make("index.db", "CREATE INDEX extra ON sockets (opened)");
+    JournalReader fine(idx);  // an index changes no answer: accepted
+}
+
+// No query runs forever: each step of a connection has a budget.
+void every_step_has_a_deadline(void**) {
+    Db db(":memory:", Db::Mode::read_write_create);
+    db.set_step_budget(50);
+    Stmt st = db.prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+    auto t0 = std::chrono::steady_clock::now();
+    assert_true(throws_with([&] { st.step(); }, "was stopped"));
+    assert_true(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+}
+
+// The collector never writes through a symbolic link, tightens a journal left more
+// open than 0640, and takes its lock on a file of its own (0600), not on the journal
+// that readers may lock.
+void writer_file_safety(void**) {
+    ScratchDir dir;
+    auto target = dir.file("target");
+    std::ofstream(target) << "precious";
+    auto link = dir.file("link.db");
+    std::filesystem::create_symlink(target, link);
+    assert_true(throws_with([&] { JournalWriter w(link); }, "is a symbolic link"));
+    std::ifstream in(target);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    assert_str_eq(content, "precious");
+
+    auto path = dir.file("j.db");
+    { JournalWriter w(path); }
+    ::chmod(path.c_str(), 0666);
+    int reader = ::open(path.c_str(), O_RDONLY);
+    assert_int_equal(flock(reader, LOCK_EX | LOCK_NB), 0);  // a reader's lock on the journal
+    {
+        JournalWriter w(path);  // not in its way
+        struct stat st{};
+        ::stat(path.c_str(), &st);
+        assert_int_equal(st.st_mode & 0777, 0640);
+        ::stat(dir.file(".j.db.lock").c_str(), &st);
+        assert_int_equal(st.st_mode & 0777, 0600);
+    }
+    ::close(reader);
+}
+
 void open_intervals_are_offered_to_the_next_run(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -329,6 +420,10 @@ int main() {
         cmocka_unit_test(single_writer),
         cmocka_unit_test(retention_by_age_keeps_open_intervals),
         cmocka_unit_test(retention_by_size),
+        cmocka_unit_test(retention_by_size_keeps_the_newest_that_fit),
+        cmocka_unit_test(refuses_foreign_schema_objects),
+        cmocka_unit_test(every_step_has_a_deadline),
+        cmocka_unit_test(writer_file_safety),
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
         cmocka_unit_test(upgrades_schema_1),
         cmocka_unit_test(parses_times_sizes_durations),

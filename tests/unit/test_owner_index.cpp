@@ -185,6 +185,29 @@ void slack_is_configurable(void**) {
     assert_false(f.find(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0 + kSec + 1, tight).has_value());
 }
 
+// A crafted journal's ids can be anything: memory follows the rows, not the ids.
+void sparse_ids_cost_rows_not_ids(void**) {
+    Fixture f;
+    for (std::int64_t id : {std::int64_t(1), std::int64_t(1) << 26, std::int64_t(1) << 40, std::int64_t(3)}) {
+        SocketRow r;
+        r.id = id;
+        r.process_id = id;
+        r.s = sock(Proto::tcp, "10.0.0.1:80", "10.0.0.2:1", kT0 + id % 1000);
+        r.s.remote.port = std::uint16_t(id % 60000 + 1);
+        f.index.upsert(r);
+    }
+    assert_int_equal(f.index.size(), 4);
+    IdMap m;
+    m.set(std::int64_t(1) << 40, 7);
+    m.set(5, 8);
+    m.set(std::int64_t(1) << 40, 9);  // an update, in the map
+    assert_int_equal(m.find(std::int64_t(1) << 40), 9);
+    assert_int_equal(m.find(5), 8);
+    assert_int_equal(m.find(6), IdMap::kNone);
+    assert_int_equal(m.size(), 2);
+    assert_true(m.memory_bytes() < (1u << 20));
+}
+
 }  // namespace
 
 int main() {
@@ -194,6 +217,7 @@ int main() {
         cmocka_unit_test(dual_stack_listener_matches_ipv4),
         cmocka_unit_test(v4_mapped_addresses_are_ipv4),
         cmocka_unit_test(ipv4_wildcard_never_matches_ipv6),
+        cmocka_unit_test(sparse_ids_cost_rows_not_ids),
         cmocka_unit_test(port_reuse_resolved_by_time),
         cmocka_unit_test(pid_reuse_resolved_by_time),
         cmocka_unit_test(updates_close_and_reassign),
