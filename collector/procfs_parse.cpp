@@ -164,6 +164,15 @@ std::string parse_cgroup(std::string_view text) {
 }
 
 std::string container_id(std::string_view path) {
+    // Only where a container runtime (root) puts its containers: a user's delegated
+    // subtree (/user.slice/...) may name its own scopes anything, docker-<id> included.
+    static constexpr std::string_view kRoots[] = {
+        "/docker/",        "/system.slice/docker-", "/system.slice/containerd.service/", "/system.slice/crio-",
+        "/kubepods/",      "/kubepods.slice/",      "/machine.slice/libpod-",
+    };
+    bool trusted = false;
+    for (auto root : kRoots) trusted |= path.starts_with(root);
+    if (!trusted) return {};
     // Walk the components from the end: the innermost container wins.
     while (!path.empty()) {
         auto slash = path.rfind('/');

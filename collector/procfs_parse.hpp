@@ -54,7 +54,9 @@ std::string parse_cmdline(std::string_view raw);
 std::string parse_cgroup(std::string_view text);
 
 // A container id (64 hex digits) from docker, containerd, CRI-O, podman and
-// Kubernetes cgroup paths; empty when the path is not a container's.
+// Kubernetes cgroup paths, under the cgroups those runtimes (root) manage; empty
+// elsewhere: a user's own subtree can name a scope like a container (rootless podman's
+// containers are there too: their cgroup path is recorded, not an id).
 std::string container_id(std::string_view cgroup_path);
 
 // "socket:[12345]" → 12345; "net:[4026531840]" → 4026531840 (with prefix "net").

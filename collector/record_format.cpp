@@ -82,6 +82,7 @@ std::vector<Field> interval_fields(const SocketRow& r, const ProcessRow* p) {
         {"ppid", p ? num(p->p.ppid) : std::string(), true},
         {"exe", p ? p->p.exe : std::string(), false},
         {"container", p ? p->p.container : std::string(), false},
+        {"cgroup", p ? p->p.cgroup : std::string(), false},
         {"process_start", p ? format_time(p->p.start_time) : std::string(), false},
         {"netns", s.netns ? num(s.netns) : std::string(), true},
         {"cookie", s.cookie ? num(s.cookie) : std::string(), true},

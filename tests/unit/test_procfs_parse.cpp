@@ -161,6 +161,9 @@ void container_ids(void**) {
     assert_str_eq(container_id("/machine.slice/libpod-" + id + ".scope/container"), id);
     assert_str_eq(container_id("/system.slice/crio-" + id2 + ".scope"), id2);
     assert_str_eq(container_id("/user.slice/user-0.slice/session-1.scope"), "");
+    // A user's delegated subtree may name a scope like docker's: not a container.
+    assert_str_eq(container_id("/user.slice/user-1000.slice/user@1000.service/app.slice/docker-" + id + ".scope"), "");
+    assert_str_eq(container_id("/user.slice/user-1000.slice/user@1000.service/docker/" + id), "");
     assert_str_eq(container_id("/"), "");
 }
 
