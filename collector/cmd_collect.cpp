@@ -16,7 +16,7 @@ namespace sockowner::cli {
 namespace {
 constexpr const char* kHelp =
     "usage: sockowner collect [--journal PATH] [--mode auto|ebpf|procfs] [--poll-interval MS]\n"
-    "                         [--retain DURATION] [--max-size SIZE] [--no-cmdline]\n"
+    "                         [--retain DURATION] [--max-size SIZE] [--no-cmdline | --cmdline]\n"
     "                         [--ring-buffer SIZE] [-v]\n"
     "\n"
     "Records socket ownership into the journal until SIGTERM or SIGINT (SIGHUP reopens\n"
@@ -31,6 +31,8 @@ constexpr const char* kHelp =
     "  --max-size SIZE       keep the journal and its write-ahead log under SIZE bytes\n"
     "                        (e.g. 500M): the oldest closed intervals go first\n"
     "  --no-cmdline          do not record command lines (they can hold secrets)\n"
+    "  --cmdline             record them even where /proc hides other users' processes\n"
+    "                        (hidepid), which otherwise turns them off\n"
     "  --ring-buffer SIZE    kernel→collector event buffer, a power of two (default 8M);\n"
     "                        takes effect when the pinned maps are created\n"
     "  --pin-dir DIR         bpffs directory for pinned maps and links\n"
@@ -52,6 +54,7 @@ int cmd_collect(int argc, char** argv) {
         {"journal", required_argument, nullptr, 'j'},  {"mode", required_argument, nullptr, 'm'},
         {"poll-interval", required_argument, nullptr, 'p'}, {"retain", required_argument, nullptr, 'r'},
         {"max-size", required_argument, nullptr, 's'}, {"no-cmdline", no_argument, nullptr, 'n'},
+        {"cmdline", no_argument, nullptr, 'C'},
         {"pin-dir", required_argument, nullptr, 'P'},  {"proc-root", required_argument, nullptr, 'R'},
         {"ring-buffer", required_argument, nullptr, 'b'}, {"verbose", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
@@ -86,6 +89,10 @@ int cmd_collect(int argc, char** argv) {
                 break;
             }
             case 'n': opt.with_cmdline = false; break;
+            case 'C':
+                opt.with_cmdline = true;
+                opt.cmdline_forced = true;
+                break;
             case 'b': {
                 auto sz = parse_size(optarg);
                 if (!sz || *sz < 4096 || *sz > (1ll << 30) || (*sz & (*sz - 1)))

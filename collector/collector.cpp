@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "ownership_table.hpp"
 #include "process_cache.hpp"
+#include "procfs_parse.hpp"
 #include "procfs_source.hpp"
 #include "timeutil.hpp"
 
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -269,7 +271,27 @@ int Collector::finish() {
 
 }  // namespace
 
-int run_collector(const CollectOptions& opt) {
+// Command lines can hold secrets, and the journal's group reads them: where /proc
+// hides other users' processes (hidepid), that group could not read them there, so
+// they are not recorded unless asked for (--cmdline).
+CollectOptions cmdline_policy(CollectOptions opt) {
+    std::string mounts;
+    if (FILE* f = std::fopen("/proc/self/mounts", "re")) {
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) mounts.append(buf, n);
+        std::fclose(f);
+    }
+    if (opt.with_cmdline && !opt.cmdline_forced && procfs::proc_hides_other_users(mounts, opt.proc_root)) {
+        SO_WARN("%s hides other users' processes (hidepid): command lines are not recorded, since readers of the "
+                "journal could not see them there (--cmdline records them anyway)",
+                opt.proc_root.c_str());
+        opt.with_cmdline = false;
+    }
+    return opt;
+}
+
+int run_collector(const CollectOptions& options) {
+    CollectOptions opt = cmdline_policy(options);
     Collector c(opt);
     if (!c.start()) return 1;
     return c.run();

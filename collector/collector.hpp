@@ -16,6 +16,7 @@ struct CollectOptions {
     TimeNs poll_interval = 500 * 1'000'000;
     WriterOptions writer;
     bool with_cmdline = true;
+    bool cmdline_forced = false;  // --cmdline: record them even where /proc hides them
     std::string proc_root = "/proc";
     std::string pin_dir = "/sys/fs/bpf/sockowner";
     std::uint32_t ring_buffer = 0;  // bytes; 0: the programs' default

@@ -195,4 +195,28 @@ std::optional<std::uint64_t> parse_inode_link(std::string_view link, std::string
     return v;
 }
 
+bool proc_hides_other_users(std::string_view mounts, std::string_view mount_point) {
+    bool hides = false;
+    while (!mounts.empty()) {  // the last mount at the point wins
+        auto nl = mounts.find('\n');
+        std::string_view line = mounts.substr(0, nl);
+        mounts = nl == std::string_view::npos ? std::string_view{} : mounts.substr(nl + 1);
+        std::string_view f[4];
+        for (auto& field : f) {
+            auto sp = line.find(' ');
+            field = line.substr(0, sp);
+            line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+        }
+        if (f[1] != mount_point || f[2] != "proc") continue;
+        hides = false;
+        for (std::string_view opts = f[3]; !opts.empty();) {
+            auto comma = opts.find(',');
+            std::string_view o = opts.substr(0, comma);
+            opts = comma == std::string_view::npos ? std::string_view{} : opts.substr(comma + 1);
+            if (o.starts_with("hidepid=")) hides = o != "hidepid=0" && o != "hidepid=off";
+        }
+    }
+    return hides;
+}
+
 }  // namespace sockowner::procfs

@@ -59,6 +59,10 @@ std::string parse_cgroup(std::string_view text);
 // containers are there too: their cgroup path is recorded, not an id).
 std::string container_id(std::string_view cgroup_path);
 
+// Whether the proc filesystem mounted at `mount_point` (in /proc/mounts' text) hides
+// other users' processes (hidepid=1, 2, invisible, noaccess, ptraceable).
+bool proc_hides_other_users(std::string_view mounts, std::string_view mount_point);
+
 // "socket:[12345]" → 12345; "net:[4026531840]" → 4026531840 (with prefix "net").
 std::optional<std::uint64_t> parse_inode_link(std::string_view link, std::string_view prefix);
 

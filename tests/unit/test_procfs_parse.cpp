@@ -176,6 +176,18 @@ void inode_links(void**) {
     assert_false(parse_inode_link("/dev/null", "socket").has_value());
 }
 
+void hidepid(void**) {
+    const char* plain = "sysfs /sys sysfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n";
+    assert_false(proc_hides_other_users(plain, "/proc"));
+    const char* hidden = "proc /proc proc rw,relatime,hidepid=invisible 0 0\n";
+    assert_true(proc_hides_other_users(hidden, "/proc"));
+    assert_true(proc_hides_other_users("proc /proc proc rw,hidepid=2 0 0\n", "/proc"));
+    assert_false(proc_hides_other_users("proc /proc proc rw,hidepid=0 0 0\n", "/proc"));
+    assert_false(proc_hides_other_users(hidden, "/other"));
+    // Remounted without it: the last line counts.
+    assert_false(proc_hides_other_users("proc /proc proc rw,hidepid=2 0 0\nproc /proc proc rw 0 0\n", "/proc"));
+}
+
 }  // namespace
 
 int main() {
@@ -192,6 +204,7 @@ int main() {
         cmocka_unit_test(cmdline_and_deleted_exe),
         cmocka_unit_test(cgroup_paths),
         cmocka_unit_test(container_ids),
+        cmocka_unit_test(hidepid),
         cmocka_unit_test(inode_links),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
