@@ -66,7 +66,9 @@ void prepare_journal_file(const std::string& path, bool& created) {
         if (fd >= 0) {
             created = true;
             fchmod(fd, kFileMode);  // whatever the umask
-            if (gid_t gid = wireshark_gid(); gid != gid_t(-1)) (void)fchown(fd, uid_t(-1), gid);
+            if (gid_t gid = wireshark_gid(); gid != gid_t(-1) && fchown(fd, uid_t(-1), gid) != 0) {
+                // Not allowed to give it the group: then only its owner reads it. No harm.
+            }
         }
     }
     if (fd < 0 && errno == ELOOP) throw JournalError(path + ": is a symbolic link: the collector does not write through one");

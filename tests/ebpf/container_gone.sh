@@ -8,9 +8,10 @@ need_root "creating cgroups and loading BPF programs"
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$cg2" ] || skip "no cgroup v2 mounted"
 id=$(printf '%064x' "$$")  # 64 hex digits, as docker names its scopes
-CG=$cg2/sockowner-test-$$
+CG=$cg2/system.slice  # where docker (systemd driver) puts its containers' scopes
+made_slice=""; [ -d "$CG" ] || made_slice=1
 mkdir -p "$CG/docker-$id.scope" || skip "cannot create a cgroup under $cg2"
-trap 'cleanup; rmdir "$CG/docker-$id.scope" "$CG" 2>/dev/null' EXIT
+trap 'cleanup; rmdir "$CG/docker-$id.scope" 2>/dev/null; [ -z "$made_slice" ] || rmdir "$CG" 2>/dev/null' EXIT
 
 J=$WORK/j.db
 start_ebpf_collector "$J"

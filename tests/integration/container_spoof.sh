@@ -10,8 +10,10 @@ CG=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 ID=$(printf '%064x' $$)
 SPOOF=/user.slice/sockowner-test-$$/docker-$ID.scope
 REAL=/system.slice/docker-$ID.scope
+made=()  # the slices this test creates, removed after it
+for d in /user.slice /system.slice; do [ -d "$CG$d" ] || made+=("$CG$d"); done
 for c in "$SPOOF" "$REAL"; do mkdir -p "$CG$c" || skip "cannot create cgroup $CG$c"; done
-trap 'for c in "$SPOOF" "$REAL" /user.slice/sockowner-test-$$; do rmdir "$CG$c" 2>/dev/null; done; cleanup' EXIT
+trap 'cleanup; rmdir "$CG$SPOOF" "$CG$REAL" "$CG/user.slice/sockowner-test-$$" "${made[@]}" 2>/dev/null' EXIT
 
 J=$WORK/j.db
 if [ "${COLLECT_MODE:-procfs}" = ebpf ]; then start_ebpf_collector "$J"; else start_collector "$J" --mode procfs --poll-interval 50; fi
