@@ -81,6 +81,7 @@ public:
 
 private:
     void publish_counters(TimeNs now);
+    void report_losses_while_down();
     void maintain(TimeNs now);
     // Runs a journal write under the policy above.
     template <class F>
@@ -133,6 +134,7 @@ bool Collector::start() {
     if (table_.adopted_total() || ended)
         SO_DEBUG("continued %llu intervals of the previous run, ended %zu", (unsigned long long)table_.adopted_total(),
                  ended);
+    report_losses_while_down();
     writer_->set_build_note(source_->kernel_build());
     writer_->begin_run(mode_, reason_);
     if (reason_.empty())
@@ -140,6 +142,23 @@ bool Collector::start() {
     else
         SO_INFO("mode: %s (%s); journal %s", mode_.c_str(), reason_.c_str(), opt_.journal.c_str());
     return true;
+}
+
+// The kernel programs outlive collectors and queue events while none runs; what did not
+// fit was lost. Said at start, with since when, and counted for this run.
+void Collector::report_losses_while_down() {
+    auto total = source_->kernel_lost_total();
+    if (!total) return;
+    auto before = writer_->last_run_counter("ebpf.lost_total");
+    if (!before) before = writer_->last_run_counter("ebpf.lost");  // 0.1 recorded the total there
+    std::uint64_t base = before && *before >= 0 && std::uint64_t(*before) <= *total ? std::uint64_t(*before) : 0;
+    std::uint64_t lost = *total - base;
+    writer_->set_counter("ebpf.lost_while_down", std::int64_t(lost));
+    if (lost == 0) return;
+    auto since = writer_->last_run_stop();
+    SO_WARN("%llu events were lost while no collector ran (since %s; the ring buffer was full): sockets that "
+            "opened and closed then are not in the journal; those still open were found by the resync",
+            (unsigned long long)lost, since ? format_time(*since).c_str() : "the programs were loaded");
 }
 
 template <class F>
@@ -192,6 +211,15 @@ void Collector::on_sighup() {
 }
 
 void Collector::reopen(TimeNs now) {
+    // The moved file gets its -wal and -shm (if they were left behind) and, as far as
+    // it can now, everything written so far: complete before the new file exists.
+    std::string moved_to = writer_->follow_rotation();
+    try {
+        writer_->flush();
+        writer_->checkpoint();
+    } catch (const JournalError&) {
+        // Kept queued; written to the moved file when it can be (retire_old).
+    }
     std::unique_ptr<JournalWriter> fresh;
     try {
         fresh = std::make_unique<JournalWriter>(opt_.journal, opt_.writer, writer_.get());
@@ -218,6 +246,7 @@ void Collector::retire_old(TimeNs now) {
     for (auto it = retiring_.begin(); it != retiring_.end();) {
         try {
             (*it)->close();  // flushes and ends its run
+            (*it)->make_self_contained();
             it = retiring_.erase(it);
         } catch (const JournalError& e) {
             SO_DEBUG("%s: %zu operations for the old journal file wait", e.what(), (*it)->pending());

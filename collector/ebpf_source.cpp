@@ -47,12 +47,13 @@ public:
             why_not = "cannot map the BPF ring buffer";
             return false;
         }
-        last_lost_ = progs_->counters()[SO_CNT_LOST];
+        last_lost_ = lost_at_start_ = progs_->counters()[SO_CNT_LOST];
         return true;
     }
 
     int wait_fd() const override { return ring_buffer__epoll_fd(rb_); }
     std::string kernel_build() const override { return "bpf " + progs_->build_id(); }
+    std::optional<std::uint64_t> kernel_lost_total() const override { return lost_at_start_; }
     void on_readable() override { ring_buffer__consume(rb_); }
     TimeNs next_tick() const override { return next_tick_; }
 
@@ -89,7 +90,8 @@ public:
     void report(JournalWriter& w) const override {
         auto k = progs_->counters();
         w.set_counter("ebpf.kernel_events", std::int64_t(k[SO_CNT_EVENTS]));
-        w.set_counter("ebpf.lost", std::int64_t(k[SO_CNT_LOST]));
+        w.set_counter("ebpf.lost", std::int64_t(k[SO_CNT_LOST] - lost_at_start_));  // in this run
+        w.set_counter("ebpf.lost_total", std::int64_t(k[SO_CNT_LOST]));            // since the programs loaded
         w.set_counter("ebpf.ring_buffer_bytes", std::int64_t(progs_->ring_buffer_size()));
         w.set_counter("ebpf.no_storage", std::int64_t(k[SO_CNT_NO_STORAGE]));
         w.set_counter("ebpf.events", std::int64_t(events_));
@@ -434,7 +436,7 @@ private:
     ring_buffer* rb_ = nullptr;
     TimeNs offset_;
     TimeNs next_tick_ = 0, next_offset_ = 0, next_resync_ = 0;
-    std::uint64_t last_lost_ = 0;
+    std::uint64_t last_lost_ = 0, lost_at_start_ = 0;
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;  // by process: its current image
     std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;        // by process: its last exec
     std::uint64_t handoffs_ = 0, no_cookie_ = 0;

@@ -4,6 +4,8 @@
 #include "types.hpp"
 #include "writer.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,9 @@ public:
     // What this source runs in the kernel, for the run's record (eBPF: the build id
     // of the attached programs); empty when nothing.
     virtual std::string kernel_build() const { return {}; }
+    // Events the kernel programs could not queue since they were loaded (they outlive
+    // collectors); nothing for a source without them.
+    virtual std::optional<std::uint64_t> kernel_lost_total() const { return std::nullopt; }
 };
 
 }  // namespace sockowner

@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  lookup    who owned PROTO SRC:PORT -> DST:PORT at a given time\n"
     "  stats     what the journal holds and how the collector is doing\n"
     "  export    write the ownership intervals as JSON lines or CSV\n"
+    "  snapshot  write a consistent, self-contained copy of the journal\n"
     "  cleanup   remove the collector's pinned eBPF programs and maps\n"
     "\n"
     "Run 'sockowner COMMAND --help' for a command's options. The journal defaults to\n"
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
         int (*fn)(int, char**);
     } const commands[] = {
         {"collect", cmd_collect}, {"lookup", cmd_lookup},   {"stats", cmd_stats},
-        {"export", cmd_export},   {"cleanup", cmd_cleanup},
+        {"export", cmd_export},   {"cleanup", cmd_cleanup}, {"snapshot", cmd_snapshot},
     };
     try {
         for (const auto& c : commands)

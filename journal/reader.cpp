@@ -127,6 +127,31 @@ std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
     return r;
 }
 
+void JournalReader::snapshot(const std::string& out, std::optional<TimeNs> since, std::optional<TimeNs> until) {
+    struct stat st{};
+    if (::lstat(out.c_str(), &st) == 0) throw JournalError(out + ": exists already (a snapshot never overwrites)");
+    db_->set_step_budget(0);  // a big journal copies for as long as it takes
+    sqlite3_limit(db_->get(), SQLITE_LIMIT_ATTACHED, 1);  // VACUUM INTO attaches its output
+    Stmt copy = db_->prepare("VACUUM INTO ?");
+    copy.bind(1, out).run();
+    sqlite3_limit(db_->get(), SQLITE_LIMIT_ATTACHED, 0);
+    db_->set_step_budget(Db::kStepBudgetMs);
+    if (!since && !until) return;
+    Db snap(out, Db::Mode::read_write_create);
+    snap.set_step_budget(0);
+    {
+        Transaction tx(snap);
+        snap.prepare("DELETE FROM sockets WHERE NOT ((?1 IS NULL OR closed IS NULL OR closed >= ?1) AND "
+                     "(?2 IS NULL OR opened <= ?2))")
+            .bind_opt(1, since)
+            .bind_opt(2, until)
+            .run();
+        snap.exec("DELETE FROM processes WHERE NOT EXISTS (SELECT 1 FROM sockets s WHERE s.process_id = processes.id)");
+        tx.commit();
+    }
+    snap.exec("VACUUM");
+}
+
 void JournalReader::intervals(std::optional<TimeNs> since, std::optional<TimeNs> until,
                               const std::function<void(const SocketRow&, const ProcessRow*)>& fn) {
     Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + ", " + kProcessCols +

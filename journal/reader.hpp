@@ -57,6 +57,11 @@ public:
     void intervals(std::optional<TimeNs> since, std::optional<TimeNs> until,
                    const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
 
+    // One self-contained copy of the journal as it is now (a consistent snapshot, no
+    // -wal or -shm), with only the intervals overlapping [since, until] when given.
+    // Refuses to overwrite `out`.
+    void snapshot(const std::string& out, std::optional<TimeNs> since, std::optional<TimeNs> until);
+
     std::vector<RunRow> runs();
     std::vector<std::pair<std::string, std::int64_t>> counters(std::int64_t run_id);
     std::vector<SocketCount> socket_counts();

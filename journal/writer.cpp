@@ -58,7 +58,7 @@ int take_writer_lock(const std::string& path) {
 // Opens (creating when missing) the journal file with the right mode and group; never
 // through a symbolic link (a collector runs as root; the path may be in a directory
 // others can write to). An existing file more open than 0640 is brought back to it.
-void prepare_journal_file(const std::string& path, bool& created) {
+int prepare_journal_file(const std::string& path, bool& created) {
     int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     created = false;
     if (fd < 0 && errno == ENOENT) {
@@ -76,8 +76,11 @@ void prepare_journal_file(const std::string& path, bool& created) {
     struct stat st{};
     bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     if (regular && (st.st_mode & 07137)) fchmod(fd, st.st_mode & kFileMode);
-    ::close(fd);
-    if (!regular) throw JournalError(path + ": not a regular file");
+    if (!regular) {
+        ::close(fd);
+        throw JournalError(path + ": not a regular file");
+    }
+    return fd;  // kept: where the file is now, should it be moved (rotation)
 }
 
 Stmt& bind_text_or_null(Stmt& st, int i, const std::string& s) {
@@ -100,7 +103,7 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
     if (lock_fd_ < 0) throw JournalError(path + ": cannot share the collector's lock: " + errno_text());
     bool created = false;
     try {
-        prepare_journal_file(path, created);
+        file_fd_ = prepare_journal_file(path, created);
     } catch (...) {
         ::close(lock_fd_);
         throw;
@@ -124,6 +127,7 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
         db_.reset();
         if (created) ::unlink(path.c_str());
         ::close(lock_fd_);
+        ::close(file_fd_);
         throw;
     }
 
@@ -172,6 +176,7 @@ JournalWriter::~JournalWriter() {
     } catch (...) {
     }
     db_.reset();  // before the lock descriptor: closing it must not drop SQLite's locks early
+    if (file_fd_ >= 0) ::close(file_fd_);
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -189,7 +194,35 @@ void JournalWriter::close_stale_intervals() {
 
 void JournalWriter::begin_run(std::string_view mode, std::string_view reason) { begin_run(mode, reason, wall_now()); }
 
+std::optional<std::int64_t> JournalWriter::last_run_counter(std::string_view name) {
+    Stmt st = db_->prepare(
+        "SELECT c.value FROM counters c WHERE c.name = ? AND c.run_id = "
+        "(SELECT max(id) FROM runs WHERE host_id = ?)");
+    st.bind(1, name).bind(2, host_id_);
+    std::optional<std::int64_t> v;
+    if (st.step()) v = st.i64(0);
+    st.reset();
+    return v;
+}
+
+std::optional<TimeNs> JournalWriter::last_run_stop() {
+    Stmt st = db_->prepare("SELECT stopped FROM runs WHERE id = (SELECT max(id) FROM runs WHERE host_id = ?)");
+    st.bind(1, host_id_);
+    std::optional<TimeNs> v;
+    if (st.step() && !st.is_null(0)) v = st.i64(0);
+    st.reset();
+    return v;
+}
+
 void JournalWriter::begin_run(std::string_view mode, std::string_view reason, TimeNs started) {
+    // One collector writes a journal at a time (the lock): a run of this host still
+    // marked running ended without stopping (kill -9, a crash, a power cut).
+    db_->prepare(
+           "UPDATE runs SET stopped = ?1, reason = reason || ' (ended without stopping: closed by the next run)' "
+           "WHERE host_id = ?2 AND stopped IS NULL")
+        .bind(1, started)
+        .bind(2, host_id_)
+        .run();
     Stmt st = db_->prepare(
         "INSERT INTO runs (host_id, pid, version, mode, reason, started) VALUES (?,?,?,?,?,?) RETURNING id");
     std::string version = SOCKOWNER_VERSION;
@@ -500,6 +533,38 @@ std::int64_t JournalWriter::shrink_to(std::int64_t max_size) {
         db_->exec("PRAGMA incremental_vacuum");
     }
     return removed;
+}
+
+std::string JournalWriter::current_path() const {
+    char buf[4096];
+    ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(file_fd_)).c_str(), buf, sizeof buf - 1);
+    if (n <= 0) return path();
+    std::string where(buf, std::size_t(n));
+    if (where.ends_with(" (deleted)")) return {};
+    return where;
+}
+
+std::string JournalWriter::follow_rotation() {
+    std::string now = current_path();
+    if (now.empty() || now == path()) return now;
+    // The companions SQLite names after the file: when only the file was moved, they
+    // follow it (same directory, so a rename), before another journal opens at the old
+    // path and would take them for its own.
+    for (const char* suffix : {"-wal", "-shm"}) {
+        std::string from = path() + suffix, to = now + suffix;
+        struct stat st{};
+        if (::lstat(from.c_str(), &st) == 0 && ::lstat(to.c_str(), &st) != 0) ::rename(from.c_str(), to.c_str());
+    }
+    return now;
+}
+
+bool JournalWriter::make_self_contained() {
+    try {
+        db_->exec("PRAGMA journal_mode = DELETE");  // the log into the file, -wal and -shm gone
+        return true;
+    } catch (const JournalError&) {
+        return false;  // a reader has it open: it stays in WAL mode, whole all the same
+    }
 }
 
 void JournalWriter::close() {

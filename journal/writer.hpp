@@ -6,6 +6,7 @@
 #include "types.hpp"
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <unordered_map>
 #include <variant>
@@ -57,6 +58,9 @@ public:
     // the fact: test fixtures, imports). end_run records the stop; close() then leaves it.
     void begin_run(std::string_view mode, std::string_view reason, TimeNs started);
     void end_run(TimeNs stopped);
+    // The last run of this host before this one: a counter it recorded, when it stopped.
+    std::optional<std::int64_t> last_run_counter(std::string_view name);
+    std::optional<TimeNs> last_run_stop();
 
     // Intervals of this host and boot still open from an earlier run.
     std::vector<OpenInterval> take_open_intervals();
@@ -78,6 +82,16 @@ public:
     std::int64_t apply_retention(TimeNs now);
     // Stops the run: flushes and records the stop time. Called by the destructor too.
     void close();
+    // Writes the log into the file itself (false when a reader kept it from completing).
+    bool checkpoint();
+    // Where the file is now ("" when it was deleted); it may have been moved away.
+    std::string current_path() const;
+    // After the file was moved (a rotation) and before a new journal is opened at its
+    // path: its -wal and -shm follow it if they were left behind. Returns where it is.
+    std::string follow_rotation();
+    // For a rotated file no collector writes any more (after close()): one file, no
+    // -wal and -shm, that can be copied, compressed or sent. False if a reader has it.
+    bool make_self_contained();
 
     const std::string& path() const { return db_->path(); }
     std::int64_t rows_written() const { return rows_written_; }
@@ -111,13 +125,13 @@ private:
     void remember(const ProcessInfo& p);
     void close_stale_intervals();
     std::int64_t wal_size() const;
-    bool checkpoint();  // false when a reader kept it from completing
     void check_wal();
     std::int64_t shrink_to(std::int64_t max_size);
 
     WriterOptions opt_;
     std::unique_ptr<Db> db_;
     int lock_fd_ = -1;
+    int file_fd_ = -1;  // the journal file itself, to find it once moved
     std::int64_t host_id_ = 0, run_id_ = 0;
     std::int64_t next_socket_id_ = 1, next_seq_ = 1;
     std::int64_t rows_written_ = 0, failed_flushes_ = 0, dropped_ = 0;

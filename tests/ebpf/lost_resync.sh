@@ -93,4 +93,21 @@ while read -r worker sport cport; do
       fail "accepted while events were lost: :$cport is not its worker's ($worker, master $MASTER)"; }
 done <"$WORK/prefork"
 echo "ok: the pre-fork connections accepted during the loss are their workers'"
+
+# Losses while no collector runs: said at the next start, counted for that run.
+python3 -c '
+import socket
+for _ in range(600):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.close()'
+start_ebpf_collector "$J" --ring-buffer 64K
+grep -q 'events were lost while no collector ran (since ' "$WORK/collector.log" ||
+  { cat "$WORK/collector.log" >&2; fail "no warning about events lost while no collector ran"; }
+stop_collector
+"$SOCKOWNER" stats --journal "$J" --json >"$WORK/stats2.json"
+python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["runs"][-1]["counters"]
+assert c["ebpf.lost_while_down"] > 0 and c["ebpf.lost"] < c["ebpf.lost_total"], c' "$WORK/stats2.json" ||
+  fail "losses while down not counted apart: $(cat "$WORK/stats2.json")"
+echo "ok: losses while no collector ran, said and counted per run"
 pass

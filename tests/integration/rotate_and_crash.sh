@@ -62,4 +62,12 @@ sleep 0.4
 rows=$(intervals "$J" | awk -v s="127.0.0.1:$cport" '$2==s' | wc -l)
 [ "$rows" -eq 1 ] || { intervals "$J" >&2; fail "$rows intervals for one connection after the crash"; }
 stop_collector
+# The killed run is not "running" forever: the next run closed it, and says so.
+python3 -c '
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+killed = runs[-2]
+assert killed["stopped"] and "ended without stopping" in killed["reason"], killed
+assert runs[-1]["stopped"] and "ended without" not in runs[-1]["reason"], runs[-1]' \
+  <("$SOCKOWNER" stats --journal "$J" --json) || fail "the killed run is still shown running"
 pass
