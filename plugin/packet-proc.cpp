@@ -7,7 +7,7 @@
 // once per process (owner_labels).
 #define WS_LOG_DOMAIN "proc"
 
-#include <wireshark.h>
+#include "ws_compat.h"
 
 #include <epan/column-utils.h>
 #include <epan/expert.h>
@@ -62,7 +62,7 @@ expert_field ei_proc_journal_unavailable = EI_INIT;
 // Preferences.
 const char* pref_journal = "";
 guint pref_time_slack_ms = 1000;
-gboolean pref_info_column = TRUE;
+proc_pref_bool pref_info_column = PROC_PREF_TRUE;
 
 // What the first pass found for one end of a frame: the owner's socket, how it was
 // found, and its labels (which name its process).
@@ -191,7 +191,7 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
             if (state.live < 0) {
                 state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
-                ws_debug("%s: following the journal for a %s", state.path.c_str(),
+                proc_debug("%s: following the journal for a %s", state.path.c_str(),
                          state.live ? "live capture" : "capture file");
             }
             FrameOwners owners;
@@ -323,7 +323,7 @@ void proc_init() {
 
 void proc_cleanup() {
     if (!state.attributor) return;
-    ws_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
+    proc_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
              (long long)state.journal->reads(), (long long)state.attributor->waits());
     state.attributor->new_file();
     state.frames.clear();

@@ -1,6 +1,6 @@
 // Statistics › Processes and `tshark -z proc,tree`: packets and bytes per process,
 // split into sent and received. A loopback packet counts for both of its processes.
-#include <wireshark.h>
+#include "ws_compat.h"
 
 #include <epan/stats_tree.h>
 
