@@ -48,7 +48,7 @@ int proc_tap = -1;
 // One set of fields per side.
 struct SideFields {
     int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, source = -1,
-        match = -1;
+        match = -1, label = -1;
 };
 SideFields hf_proc_src, hf_proc_dst;
 int hf_proc_pid = -1;   // either side, hidden (like ip.addr)
@@ -218,9 +218,14 @@ void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s
     if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
 }
 
+// The Process columns' field: the name, or a placeholder when unknown, so that a column
+// is never empty (tshark's text output drops empty columns). Hidden: the tree has the name.
+constexpr const char* kUnknownLabel = "?";
+
 void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, const OwnerLabels& l) {
-    if (!o.known()) return;
     const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
+    proto_item_set_hidden(proto_tree_add_string(tree, hf.label, tvb, 0, 0, l.name ? l.name : kUnknownLabel));
+    if (!o.known()) return;
     proto_tree* st = proto_tree_add_subtree(tree, tvb, 0, 0, ett_proc_side, nullptr, l.title_for(end).c_str());
     const ProcessRow* p = l.row;
     if (p) {
@@ -252,10 +257,10 @@ void append_info_tag(column_info* cinfo, const OwnerLabels& src, const OwnerLabe
     col_append_str(cinfo, COL_INFO, tag.c_str());
 }
 
-// "curl (4242)", "[kernel]", nullptr: in the packet's pool, since the cached labels may
-// be rendered again before the tap listeners are done with them.
-const char* tap_label(wmem_allocator_t* pool, const OwnerLabels& l) {
-    return l.stats.empty() ? nullptr : wmem_strdup(pool, l.stats.c_str());
+// "curl" and its pid, "[kernel]", nullptr: the name in the packet's pool, since the
+// cached labels may be rendered again before the tap listeners are done with them.
+proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
+    return {l.name ? wmem_strdup(pool, l.name) : nullptr, l.row ? uint32_t(l.row->p.pid) : 0};
 }
 
 // A visible tree (the GUI's details, -V, and tshark 4.0's -T fields, which builds the
@@ -269,7 +274,8 @@ bool fields_wanted(proto_tree* tree) {
     // Referencing a field references its protocol too: one check for the usual "no".
     if (!proto_field_is_referenced(tree, proto_proc)) return false;
     for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
-        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match})
+        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match,
+                       f->label})
             if (proto_field_is_referenced(tree, hf)) return true;
     return proto_field_is_referenced(tree, hf_proc_pid) || proto_field_is_referenced(tree, hf_proc_name);
 }
@@ -304,8 +310,8 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (info_tag) append_info_tag(pinfo->cinfo, src, dst);
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
-        t->src = tap_label(pinfo->pool, src);
-        t->dst = tap_label(pinfo->pool, dst);
+        t->src = tap_side(pinfo->pool, src);
+        t->dst = tap_side(pinfo->pool, dst);
         t->bytes = pinfo->fd->pkt_len;
         tap_queue_packet(proc_tap, pinfo, t);
     }
@@ -357,6 +363,8 @@ void register_side_fields(GArray* out, SideFields& f, SideNames side) {
                    "How the collector learnt the owner: ebpf, iterator, procfs; or kernel"),
         side_field(&f.match, side, "match", "match", FT_STRING,
                    "How the journal matched: exact, local, wildcard, conversation, kernel"),
+        side_field(&f.label, side, "process label", "label", FT_STRING,
+                   "The process name, [kernel], or ? when unknown: for columns (never empty)"),
     };
     g_array_append_vals(out, hf, G_N_ELEMENTS(hf));
 }
