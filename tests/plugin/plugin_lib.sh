@@ -10,14 +10,16 @@
 #
 # With WS_CHROOT=SUITE (trixie, sid), tshark is that Debian release's, run in the
 # chroot scripts/ws-chroot made, with $WORK mounted at the same path; SOCKOWNER_PLUGIN
-# is then the plugin built in that chroot.
+# is then WS_CHROOT_PLUGIN, the plugin built in that chroot.
 
-[ -n "${SOCKOWNER_PLUGIN:-}" ] && [ -f "$SOCKOWNER_PLUGIN" ] ||
-  fail "SOCKOWNER_PLUGIN is not set: configure with -DSOCKOWNER_PLUGIN=ON"
 if [ -n "${WS_CHROOT:-}" ]; then
   need_root "tshark runs in the $WS_CHROOT chroot"
+  SOCKOWNER_PLUGIN=${WS_CHROOT_PLUGIN:?WS_CHROOT_PLUGIN names the plugin built in the chroot}
+  [ -f "$SOCKOWNER_PLUGIN" ] || fail "no $SOCKOWNER_PLUGIN: the $WS_CHROOT build test makes it"
   WS_CHROOT_CMD=("$SOURCE_DIR/scripts/ws-chroot" run "$WS_CHROOT" --bind "$WORK" --user 65534 --chdir "$WORK" --)
 else
+  [ -n "${SOCKOWNER_PLUGIN:-}" ] && [ -f "$SOCKOWNER_PLUGIN" ] ||
+    fail "SOCKOWNER_PLUGIN is not set: configure with -DSOCKOWNER_PLUGIN=ON"
   need_cmd tshark
 fi
 
