@@ -15,7 +15,17 @@ TimeNs monotonic_now() {
     return TimeNs(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-JournalFollower::JournalFollower(std::string path, Clock clock) : path_(std::move(path)), clock_(std::move(clock)) {}
+namespace {
+// Epochs are unique across followers, so that a preference change (a new follower)
+// never reuses the epoch of the journal before it.
+std::uint64_t next_epoch() {
+    static std::uint64_t last = 0;  // dissection is single-threaded
+    return ++last;
+}
+}  // namespace
+
+JournalFollower::JournalFollower(std::string path, Clock clock)
+    : path_(std::move(path)), clock_(std::move(clock)), epoch_(next_epoch()) {}
 
 const ProcessRow* JournalFollower::process(std::int64_t id) const {
     auto it = processes_.find(id);
@@ -37,6 +47,7 @@ void JournalFollower::forget() {
     source_by_socket_.clear();
     sources_.clear();
     socket_seq_ = process_seq_ = 0;
+    epoch_ = next_epoch();
 }
 
 void JournalFollower::open() {

@@ -45,6 +45,10 @@ public:
     const ProcessRow* process(std::int64_t id) const;
     // Changes whenever process rows are read or forgotten: what was rendered from them is stale.
     std::uint64_t process_generation() const { return process_generation_; }
+    // Names the journal file the rows were read from, unique in the process (across
+    // followers too): changes when a rotation or a reopen forgets every row, after
+    // which row ids name other sockets and processes.
+    std::uint64_t epoch() const { return epoch_; }
     // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
     std::string_view socket_source(std::int64_t socket_id) const;
 
@@ -66,6 +70,7 @@ private:
     bool looked_ = false, open_attempted_ = false;
     std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0;
     std::uint64_t process_generation_ = 0;
+    std::uint64_t epoch_;
     TimeNs load_time_ = 0;
 
     OwnerIndex index_;

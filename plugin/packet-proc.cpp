@@ -64,12 +64,13 @@ const char* pref_journal = "";
 guint pref_time_slack_ms = 1000;
 proc_pref_bool pref_info_column = PROC_PREF_TRUE;
 
-// What the first pass found for one end of a frame: the owner's socket, how it was
-// found, and its labels (which name its process).
+// What the first pass found for one end of a frame: how the owner was found, its
+// labels (which name its process) and how the collector learnt of its socket. Nothing
+// here refers to the journal's rows: a rotation or another journal leaves it as it is.
 struct FrameSide {
-    std::int64_t socket_id = 0;
     OwnerLabelCache::Handle labels = 0;
     How how = How::unknown;
+    const char* source = nullptr;  // "ebpf", ...: OwnerLabelCache::source_name()
 
     bool known() const { return how != How::unknown; }
     bool is_kernel() const { return how == How::kernel; }
@@ -93,7 +94,7 @@ struct ProcState {
     std::string path;
     std::unique_ptr<JournalFollower> journal;
     std::unique_ptr<Attributor> attributor;
-    std::unique_ptr<OwnerLabelCache> labels;  // never destroyed: frames keep handles
+    std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
     FrameTable<FrameRecord> frames;
     int live = -1;  // -1: not checked yet for this file
     std::string reported;  // the last journal error printed on the console
@@ -170,6 +171,14 @@ TimeNs packet_time(const packet_info* pinfo) {
     return TimeNs(pinfo->abs_ts.secs) * 1'000'000'000 + pinfo->abs_ts.nsecs;
 }
 
+FrameSide frame_side(const SideOwner& o) {
+    FrameSide f{state.labels->handle(o), o.how, nullptr};
+    // A flow's owner remembered from a journal no longer read: its socket row is gone.
+    if (o.is_process() && (o.journal == 0 || o.journal == state.journal->epoch()))
+        f.source = state.labels->source_name(state.journal->socket_source(o.socket_id));
+    return f;
+}
+
 FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
@@ -201,8 +210,8 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             } else {
                 owners = state.attributor->attribute(plan);
             }
-            r.src = {owners.src.socket_id, state.labels->handle(owners.src), owners.src.how};
-            r.dst = {owners.dst.socket_id, state.labels->handle(owners.dst), owners.dst.how};
+            r.src = frame_side(owners.src);
+            r.dst = frame_side(owners.dst);
         }
         FrameRecord& stored = state.frames.make(pinfo->num);
         stored = r;
@@ -244,9 +253,8 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, cons
         add_string_if(st, hf.user, tvb, p->p.user);
         add_string_if(st, hf.container, tvb, p->p.container);
     }
-    // Both name literals or strings the journal keeps: NUL-terminated.
-    std::string_view source = o.is_kernel() ? std::string_view("kernel") : state.journal->socket_source(o.socket_id);
-    if (!source.empty()) proto_tree_add_string(st, hf.source, tvb, 0, 0, source.data());
+    const char* source = o.is_kernel() ? "kernel" : o.source;
+    if (source) proto_tree_add_string(st, hf.source, tvb, 0, 0, source);
     proto_tree_add_string(st, hf.match, tvb, 0, 0, how_name(o.how).data());
 }
 
@@ -324,6 +332,7 @@ void proc_init() {
     apply_prefs();
     state.attributor->new_file();
     state.frames.clear();
+    state.labels->clear();
     state.live = -1;
 }
 
@@ -333,6 +342,7 @@ void proc_cleanup() {
              (long long)state.journal->reads(), (long long)state.attributor->waits());
     state.attributor->new_file();
     state.frames.clear();
+    state.labels->clear();
 }
 
 // "Source PID", proc.src.pid ...: the strings live as long as the registration.
