@@ -23,7 +23,7 @@
 #include <string>
 
 #include "attribution.hpp"
-#include "frame_table.hpp"
+#include "frame_records.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
 #include "owner_labels.hpp"
@@ -74,6 +74,7 @@ struct FrameSide {
 
     bool known() const { return how != How::unknown; }
     bool is_kernel() const { return how == How::kernel; }
+    friend bool operator==(const FrameSide&, const FrameSide&) = default;
 };
 
 // What the first pass found for a frame.
@@ -85,6 +86,16 @@ struct FrameRecord {
     };
     FrameSide src, dst;
     State state = State::none;
+    friend bool operator==(const FrameRecord&, const FrameRecord&) = default;
+};
+struct FrameRecordHash {
+    std::size_t operator()(const FrameRecord& r) const {
+        std::size_t h = std::size_t(r.state);
+        for (const FrameSide* s : {&r.src, &r.dst})
+            h = h * 0x9E3779B97F4A7C15ull ^ (std::size_t(s->labels) << 8 | std::size_t(s->how)) ^
+                std::hash<const char*>{}(s->source);
+        return h;
+    }
 };
 
 // The plugin's state: the journal (and the labels rendered from it) stays loaded across
@@ -95,7 +106,7 @@ struct ProcState {
     std::unique_ptr<JournalFollower> journal;
     std::unique_ptr<Attributor> attributor;
     std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
-    FrameTable<FrameRecord> frames;
+    FrameRecords<FrameRecord, FrameRecordHash> frames;
     int live = -1;  // -1: not checked yet for this file
     std::string reported;  // the last journal error printed on the console
     bool load_reported = false;
@@ -179,7 +190,7 @@ FrameSide frame_side(const SideOwner& o) {
     return f;
 }
 
-FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
+const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
     try {
@@ -213,9 +224,7 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             r.src = frame_side(owners.src);
             r.dst = frame_side(owners.dst);
         }
-        FrameRecord& stored = state.frames.make(pinfo->num);
-        stored = r;
-        return &stored;
+        return &state.frames.store(pinfo->num, r);
     } catch (const std::exception& e) {
         // Out of memory, most likely: leave this frame without process fields.
         ws_warning("frame %u: %s", pinfo->num, e.what());
@@ -290,8 +299,8 @@ bool fields_wanted(proto_tree* tree) {
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return 0;
-    FrameRecord* rec = state.frames.find(pinfo->num);
-    if (!rec || rec->state == FrameRecord::State::none) {
+    const FrameRecord* rec = state.frames.find(pinfo->num);
+    if (!rec) {
         if (PINFO_FD_VISITED(pinfo)) return 0;  // the first pass found nothing to attribute
         rec = first_pass(tvb, pinfo);
         if (!rec) return 0;
