@@ -1,5 +1,7 @@
 #include "journal_follower.hpp"
 
+#include "journal_rows.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -86,7 +88,19 @@ void JournalFollower::read_changes() {
         source_by_socket_[id] = it == sources_.end() ? 0xff : std::uint8_t(it - sources_.begin());
     });
     coverage_.set_runs(reader_->runs());
-    if (first) load_time_ = clock_() - start;
+    if (first) {
+        load_time_ = clock_() - start;
+        last_retention_check_ = clock_();
+    }
+}
+
+// True when at least a quarter of the socket rows read have left the journal since.
+bool JournalFollower::rows_deleted() {
+    TimeNs now = clock_();
+    if (now - last_retention_check_ < kRetentionCheckInterval) return false;
+    last_retention_check_ = now;
+    std::int64_t rows = journal_socket_rows(path_);
+    return rows * 4 < std::int64_t(index_.size()) * 3;
 }
 
 void JournalFollower::refresh(TimeNs min_interval) {
@@ -105,6 +119,12 @@ void JournalFollower::refresh(TimeNs min_interval) {
         if (!reader_) return;
     }
     try {
+        if (rows_deleted()) {
+            // Rows are never removed from the index: read the journal again (a new
+            // epoch; frames keep their labels).
+            open();
+            if (!reader_) return;
+        }
         read_changes();
         error_.clear();
     } catch (const std::exception& e) {
