@@ -14,6 +14,8 @@
 
 if [ -n "${WS_CHROOT:-}" ]; then
   need_root "tshark runs in the $WS_CHROOT chroot"
+  [ -f "$("$SOURCE_DIR/scripts/ws-chroot" path "$WS_CHROOT")/.sockowner-ci-stamp" ] ||
+    skip "no $WS_CHROOT chroot: its ws-chroot test could not make one (see its output)"
   SOCKOWNER_PLUGIN=${WS_CHROOT_PLUGIN:?WS_CHROOT_PLUGIN names the plugin built in the chroot}
   [ -f "$SOCKOWNER_PLUGIN" ] || fail "no $SOCKOWNER_PLUGIN: the $WS_CHROOT build test makes it"
   WS_CHROOT_CMD=("$SOURCE_DIR/scripts/ws-chroot" run "$WS_CHROOT" --bind "$WORK" --user 65534 --chdir "$WORK" --)
