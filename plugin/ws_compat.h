@@ -2,7 +2,11 @@
 // 4.4 or 4.6 (CMake refuses others). Everything else uses the names defined here, and
 // the modern API wherever the running version has it.
 //
-// Checked against Debian's headers: 4.0.17 (bookworm), 4.4.19 (trixie), 4.6.x (sid).
+// Checked against Debian's headers: 4.0.17 (bookworm), 4.4.19 (trixie), 4.6.9 (sid).
+// Other differences the plugin does not meet today, to be wrapped here when it does:
+// tvb_get_guintN() is tvb_get_uintN() from 4.4; epan/value_string.h moved to wsutil/
+// and val_to_str() takes a wmem scope in 4.6; the glib types (guint, gboolean) remain
+// but the headers use the C99 ones from 4.2.
 #pragma once
 
 #include <wireshark.h>  // WIRESHARK_VERSION_MAJOR/MINOR (ws_version.h), ws_log
