@@ -3,8 +3,8 @@
 # both ends owned) against a journal of 2*FLOWS+1 sockets, with and without the plugin
 # in the same run (medians of hyperfine runs alternating between the commands), and
 # the plugin's load time with a journal of 1M sockets. Run as root, tshark drops to
-# uid 65534 with the plugin in a personal plugin folder (as the tests do); the system
-# is not changed.
+# uid 65534 with the plugin in a private plugin folder (as the tests do); the system
+# is not changed, and an installed sockowner.so is not loaded.
 #
 # usage: bench/plugin_tshark.sh [BUILD_DIR=build] [FLOWS=50000] [RUNS=5]
 set -euo pipefail
@@ -18,14 +18,13 @@ set +u
 . "$TESTS_DIR/lib.sh"
 . "$PLUGIN_TESTS_DIR/plugin_lib.sh"
 set -u
-[ "$NO_PLUGIN_POSSIBLE" -eq 1 ] || { echo "sockowner.so is installed globally: no baseline possible" >&2; exit 1; }
 
 # tshark_cmd HOME ARGS...: the command line hyperfine runs (tshark's user, that home).
 tshark_cmd() {
   local home=$1; shift
   local drop=""
   [ "$(id -u)" -eq 0 ] && drop="setpriv --reuid=65534 --regid=65534 --clear-groups"
-  echo "cd $WORK && $drop env HOME=$home tshark $* >/dev/null"
+  echo "cd $WORK && $drop env $(tshark_env "$home") tshark $* >/dev/null"
 }
 # interleaved OUT -n NAME CMD ...: one warm-up round, then RUNS rounds of one run of
 # each command, in alternating order, so that other load on the machine while the

@@ -1,5 +1,7 @@
 #include "owner_index.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace sockowner {
@@ -29,11 +31,13 @@ TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint
 
 void OwnerIndex::upsert(const SocketRow& row) {
     if (row.id <= 0) return;
-    if (std::uint32_t at = by_id_.find(row.id); at != IdMap::kNone) {
-        IndexedSocket& e = entries_[at];
+    if (std::uint32_t index = by_id_.find(row.id); index != IdMap::kNone) {
+        IndexedSocket& e = entries_[index];
+        TimeNs old_opened = e.opened;
         e.process_id = row.process_id;
         e.opened = row.s.opened;
         e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+        if (e.chain & IndexedSocket::kLong) sorted_update(sorted_[e.chain & ~IndexedSocket::kLong], index, old_opened);
         return;
     }
     auto index = std::uint32_t(entries_.size());
@@ -42,10 +46,8 @@ void OwnerIndex::upsert(const SocketRow& row) {
     e.process_id = row.process_id;
     e.opened = row.s.opened;
     e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
-    std::uint32_t& head = heads_.at(make_key(row.s.proto, row.s.local, row.s.remote));
-    e.next = head;  // kNone for a new tuple
-    head = index;
     entries_.push_back(e);
+    link(heads_.at(make_key(row.s.proto, row.s.local, row.s.remote)), index);  // kNone for a new tuple
     by_id_.set(row.id, index);
 }
 
@@ -57,15 +59,118 @@ void OwnerIndex::reserve(std::size_t sockets) {
 
 void OwnerIndex::clear() {
     entries_.clear();
+    sorted_.clear();
     heads_.clear();
     by_id_.clear();
 }
 
-const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const {
-    std::uint32_t head = heads_.find(k);
-    if (head == TupleTable::kNone) return nullptr;
-    // Port and pid reuse: several intervals share a tuple. Prefer one that strictly
-    // contains the time, the most recently opened; otherwise the nearest within slack.
+// ---- The per-tuple chains ----------------------------------------------------------
+
+// Puts entry `index` at the head of the chain whose head is `head`.
+void OwnerIndex::link(std::uint32_t& head, std::uint32_t index) {
+    IndexedSocket& e = entries_[index];
+    e.next = head;
+    if (head == IndexedSocket::kNone) {
+        e.chain = 1;
+    } else if (entries_[head].chain & IndexedSocket::kLong) {
+        e.chain = entries_[head].chain;
+        sorted_insert(sorted_[e.chain & ~IndexedSocket::kLong], index);
+    } else {
+        e.chain = entries_[head].chain + 1;
+    }
+    head = index;
+    if (!(e.chain & IndexedSocket::kLong) && e.chain > kShortChain) make_sorted(index);
+}
+
+// The chain from `head` gets its sorted form; every entry of it is marked as such.
+void OwnerIndex::make_sorted(std::uint32_t head) {
+    auto which = std::uint32_t(sorted_.size()) | IndexedSocket::kLong;
+    SortedChain c;
+    for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
+        entries_[i].chain = which;
+        c.by_opened.push_back({entries_[i].opened, i});
+    }
+    std::sort(c.by_opened.begin(), c.by_opened.end());
+    rebuild_tree(c);
+    sorted_.push_back(std::move(c));
+}
+
+namespace {
+using Node = std::pair<TimeNs, std::uint32_t>;  // (closed, entry): the later close, then the newer entry
+constexpr TimeNs kNoClose = INT64_MIN;          // an empty leaf
+}  // namespace
+
+void OwnerIndex::set_leaf(SortedChain& c, std::size_t pos) const {
+    std::size_t i = c.capacity + pos;
+    std::uint32_t entry = c.by_opened[pos].entry;
+    c.tree[i] = {entries_[entry].closed, entry};
+    for (i /= 2; i >= 1; i /= 2) {
+        const auto& l = c.tree[2 * i];
+        const auto& r = c.tree[2 * i + 1];
+        c.tree[i] = Node{l.closed, l.entry} < Node{r.closed, r.entry} ? r : l;
+    }
+}
+
+// A power of two of leaves, more than the chain has: appends fill it, then it doubles.
+void OwnerIndex::rebuild_tree(SortedChain& c) const {
+    c.capacity = std::bit_ceil(std::max<std::size_t>(2, c.by_opened.size() + 1));
+    c.tree.assign(2 * c.capacity, SortedChain::Node{kNoClose, 0});
+    for (std::size_t p = 0; p < c.by_opened.size(); ++p)
+        c.tree[c.capacity + p] = {entries_[c.by_opened[p].entry].closed, c.by_opened[p].entry};
+    for (std::size_t i = c.capacity - 1; i >= 1; --i) {
+        const auto& l = c.tree[2 * i];
+        const auto& r = c.tree[2 * i + 1];
+        c.tree[i] = Node{l.closed, l.entry} < Node{r.closed, r.entry} ? r : l;
+    }
+}
+
+// A new entry: appended in O(log n) when it opened last (the usual case), else put in
+// its place and the tree rebuilt.
+void OwnerIndex::sorted_insert(SortedChain& c, std::uint32_t index) {
+    auto& v = c.by_opened;
+    SortedChain::Item item{entries_[index].opened, index};
+    auto at = std::upper_bound(v.begin(), v.end(), item);
+    bool append = at == v.end();
+    v.insert(at, item);
+    if (append && v.size() <= c.capacity)
+        set_leaf(c, v.size() - 1);
+    else
+        rebuild_tree(c);
+}
+
+// Entry `index` changed (closed, or another owner): its leaf, or its place when it
+// opened at another time than `old_opened`.
+void OwnerIndex::sorted_update(SortedChain& c, std::uint32_t index, TimeNs old_opened) {
+    auto& v = c.by_opened;
+    auto pos = std::lower_bound(v.begin(), v.end(), SortedChain::Item{old_opened, index});
+    if (pos == v.end() || pos->entry != index) return;  // not in this chain: cannot happen
+    if (entries_[index].opened == old_opened) {
+        set_leaf(c, std::size_t(pos - v.begin()));
+        return;
+    }
+    v.erase(pos);
+    SortedChain::Item item{entries_[index].opened, index};
+    v.insert(std::upper_bound(v.begin(), v.end(), item), item);
+    rebuild_tree(c);
+}
+
+namespace {
+// The last position ≤ p (in node's range [lo, hi)) whose interval is still open at
+// `at`, or -1.
+template <class Tree>
+long last_open(const Tree& t, std::size_t node, std::size_t lo, std::size_t hi, std::size_t p, TimeNs at) {
+    if (lo > p || t[node].closed < at) return -1;
+    if (hi - lo == 1) return long(lo);
+    std::size_t mid = (lo + hi) / 2;
+    long r = last_open(t, 2 * node + 1, mid, hi, p, at);
+    return r >= 0 ? r : last_open(t, 2 * node, lo, mid, p, at);
+}
+}  // namespace
+
+// Port and pid reuse: several intervals share a tuple. Prefer one that strictly
+// contains the time, the most recently opened; otherwise the nearest within slack (or
+// grace). Ties go to the entry indexed last, as the newest-first walk of a chain does.
+const IndexedSocket* OwnerIndex::walk_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const {
     const IndexedSocket* best = nullptr;
     bool best_strict = false;
     TimeNs best_distance = INT64_MAX;
@@ -82,6 +187,56 @@ const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, con
         }
     }
     return best;
+}
+
+// The same choice in O(log n): the strict match is the last interval, by opened, that
+// opened by `at` and is open at `at` (usually the very last to open by then: checked
+// first); without one, the nearest is either the latest close before `at` or the
+// earliest open after it.
+const IndexedSocket* OwnerIndex::search_sorted(const SortedChain& c, TimeNs at, const MatchOptions& opt) const {
+    const auto& v = c.by_opened;
+    auto opened_by = std::size_t(
+        std::upper_bound(v.begin(), v.end(), at, [](TimeNs t, const SortedChain::Item& x) { return t < x.opened; }) -
+        v.begin());
+    std::uint32_t best = IndexedSocket::kNone;
+    TimeNs best_distance = INT64_MAX;
+    if (opened_by > 0) {
+        // Usually the last to open by `at` is still open then (one interval after another).
+        if (const IndexedSocket& e = entries_[v[opened_by - 1].entry]; e.closed >= at) return &e;
+        Node latest{kNoClose, 0};  // the latest close among those opened by `at`
+        for (std::size_t l = c.capacity, r = c.capacity + opened_by; l < r; l /= 2, r /= 2) {
+            if (l & 1) latest = std::max(latest, Node{c.tree[l].closed, c.tree[l].entry}), ++l;
+            if (r & 1) --r, latest = std::max(latest, Node{c.tree[r].closed, c.tree[r].entry});
+        }
+        if (latest.first >= at) {  // an earlier, longer interval is still open
+            long s = last_open(c.tree, 1, 0, c.capacity, opened_by - 1, at);
+            return &entries_[v[std::size_t(s)].entry];
+        }
+        if (latest.first != kNoClose && at <= latest.first + opt.grace) {
+            best = latest.second;
+            best_distance = at - latest.first;
+        }
+    }
+    if (opened_by < v.size()) {  // the first to open after `at`, the newest of those opened then
+        TimeNs opened = v[opened_by].opened;
+        auto last = std::upper_bound(v.begin() + long(opened_by), v.end(), opened,
+                                     [](TimeNs t, const SortedChain::Item& x) { return t < x.opened; }) - 1;
+        const IndexedSocket& e = entries_[last->entry];
+        TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
+        TimeNs distance = opened - at;
+        if (at >= opened - opt.slack && at <= until &&
+            (distance < best_distance || (distance == best_distance && last->entry > best)))
+            best = last->entry;
+    }
+    return best == IndexedSocket::kNone ? nullptr : &entries_[best];
+}
+
+const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const {
+    std::uint32_t head = heads_.find(k);
+    if (head == TupleTable::kNone) return nullptr;
+    std::uint32_t chain = entries_[head].chain;
+    if (chain & IndexedSocket::kLong) return search_sorted(sorted_[chain & ~IndexedSocket::kLong], at, opt);
+    return walk_chain(head, at, opt);
 }
 
 std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptions& opt) const {

@@ -36,8 +36,12 @@ struct IndexedSocket {
     std::int64_t id = 0, process_id = 0;
     TimeNs opened = 0, closed = kStillOpen;
     std::uint32_t next = kNone;  // next interval with the same tuple
+    // The tuple's chain as of this entry: its length (this entry and those after it), or
+    // kLong | the index of the tuple's sorted chain once the tuple has many intervals.
+    std::uint32_t chain = 1;
     static constexpr TimeNs kStillOpen = INT64_MAX;
     static constexpr std::uint32_t kNone = UINT32_MAX;
+    static constexpr std::uint32_t kLong = 0x80000000u;
 };
 
 struct OwnerMatch {
@@ -64,7 +68,42 @@ private:
     static TupleKey make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
     const IndexedSocket* best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const;
 
+    // Port and pid reuse: a tuple's intervals form a chain, newest first. A short chain
+    // is walked; one of more than kShortChain intervals (a busy local port over a week)
+    // also gets a SortedChain, so that a lookup costs O(log n) instead of n steps.
+    static constexpr std::uint32_t kShortChain = 16;
+    struct SortedChain {
+        // The chain's entries by (opened, entry index), with their opened time at hand
+        // so that a binary search reads one array.
+        struct Item {
+            TimeNs opened;
+            std::uint32_t entry;
+            friend bool operator<(const Item& a, const Item& b) {
+                return a.opened < b.opened || (a.opened == b.opened && a.entry < b.entry);
+            }
+        };
+        std::vector<Item> by_opened;
+        // A max segment tree over by_opened's positions of (closed, entry index): the
+        // last position up to p whose interval is still open at a time, and the latest
+        // close among positions up to p, in O(log n).
+        struct Node {
+            TimeNs closed;
+            std::uint32_t entry;
+        };
+        std::vector<Node> tree;  // 2 * capacity nodes, leaves at [capacity, 2 * capacity)
+        std::size_t capacity = 0;
+    };
+    const IndexedSocket* walk_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const;
+    const IndexedSocket* search_sorted(const SortedChain& c, TimeNs at, const MatchOptions& opt) const;
+    void link(std::uint32_t& head, std::uint32_t index);
+    void make_sorted(std::uint32_t head);
+    void sorted_insert(SortedChain& c, std::uint32_t index);
+    void sorted_update(SortedChain& c, std::uint32_t index, TimeNs old_opened);
+    void rebuild_tree(SortedChain& c) const;
+    void set_leaf(SortedChain& c, std::size_t pos) const;
+
     std::vector<IndexedSocket> entries_;
+    std::vector<SortedChain> sorted_;
     TupleTable heads_;  // tuple → newest entry
     IdMap by_id_;        // row id → entry
 };

@@ -25,12 +25,10 @@ void Attributor::new_file() {
     waited_.clear();
 }
 
-namespace {
-SideOwner owner_of(const OwnerMatch& m) {
+SideOwner Attributor::owner_of(const OwnerMatch& m) const {
     How how = m.kind == MatchKind::exact ? How::exact : m.kind == MatchKind::local ? How::local : How::wildcard;
-    return SideOwner{how, m.socket->id, m.socket->process_id};
+    return SideOwner{how, m.socket->id, m.socket->process_id, journal_.epoch()};
 }
-}  // namespace
 
 std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) const {
     if (p.rule != SidePlan::Rule::lookup) return std::nullopt;

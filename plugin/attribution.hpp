@@ -52,6 +52,9 @@ public:
     std::int64_t waits() const { return waits_; }  // flows waited for
 
 private:
+    // The owner a journal match names, tagged with the journal's epoch: a flow's owner
+    // remembered before a rotation still names the process it named then.
+    SideOwner owner_of(const OwnerMatch& m) const;
     std::optional<SideOwner> from_journal(const SidePlan& p) const;
     std::optional<SideOwner> raw_echo_owner(const OwnerQuery& q) const;
     SideOwner decide(const SidePlan& p, const std::optional<SideOwner>& found);

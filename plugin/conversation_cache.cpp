@@ -33,22 +33,43 @@ bool same_key(const TupleKey& a, const TupleKey& b) {
 }  // namespace
 
 void ConversationCache::clear() {
-    slots_.clear();
-    flows_.clear();
+    slots_ = {};
+    flows_ = {};
     sides_ = 0;
     last_ = kNone;
+    newest_ = INT64_MIN;
 }
 
-void ConversationCache::grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-    std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-        if (s.index == 0) continue;
-        std::size_t i = TupleKeyHash{}(flows_[s.index - 1].key) & mask;
+void ConversationCache::rehash(std::size_t slots) {
+    slots_.assign(slots, Slot{});
+    std::size_t mask = slots - 1;
+    for (std::size_t f = 0; f < flows_.size(); ++f) {
+        std::uint64_t h = TupleKeyHash{}(flows_[f].key);
+        std::size_t i = h & mask;
         while (slots_[i].index != 0) i = (i + 1) & mask;
-        slots_[i] = s;
+        slots_[i] = Slot{std::uint32_t(f + 1), std::uint32_t(h >> 32)};
     }
+}
+
+void ConversationCache::make_room() {
+    if (newest_ > INT64_MIN + 2 * idle_) {
+        TimeNs horizon = newest_ - 2 * idle_;
+        std::vector<Flow> kept;
+        std::size_t sides = 0;
+        for (const Flow& f : flows_) {
+            if (f.side[0].last < horizon && f.side[1].last < horizon) continue;
+            kept.push_back(f);
+            sides += f.side[0].owner.known() + f.side[1].owner.known();
+        }
+        if (kept.size() < flows_.size()) {
+            flows_ = std::move(kept);
+            sides_ = sides;
+        }
+    }
+    last_ = kNone;
+    std::size_t slots = 1024;
+    while ((flows_.size() + 1) * 4 > slots) slots *= 2;  // at most a quarter full after a sweep
+    rehash(slots);
 }
 
 std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert,
@@ -57,7 +78,7 @@ std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, cons
     side = swap ? 1 : 0;
     TupleKey key = swap ? TupleKey::of(proto, remote, local) : TupleKey::of(proto, local, remote);
     if (last_ != kNone && same_key(flows_[last_].key, key)) return last_;
-    if (insert && (flows_.size() + 1) * 2 > slots_.size()) grow();  // at most half full
+    if (insert && (flows_.size() + 1) * 2 > slots_.size()) make_room();  // at most half full
     if (slots_.empty()) return kNone;
     std::uint64_t h = TupleKeyHash{}(key);
     auto tag = std::uint32_t(h >> 32);
@@ -78,6 +99,7 @@ std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, cons
 void ConversationCache::remember(Proto proto, const Endpoint& local, const Endpoint& remote,
                                  const SideOwner& owner, TimeNs at) {
     int side = 0;
+    if (at > newest_) newest_ = at;
     Side& s = flows_[locate(proto, local, remote, true, side)].side[side];
     if (!s.owner.known()) ++sides_;
     s.owner = owner;
@@ -95,6 +117,7 @@ std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& 
     TimeNs gap = at >= s.last ? at - s.last : s.last - at;
     if (gap > idle_) return std::nullopt;
     if (at > s.last) s.last = at;
+    if (at > newest_) newest_ = at;
     return s.owner;
 }
 

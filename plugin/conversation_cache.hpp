@@ -22,7 +22,8 @@ public:
     // The owner of the flow's earlier packets, when the last was at most `idle` before `at`.
     std::optional<SideOwner> recall(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at);
 
-    std::size_t size() const { return sides_; }  // flow sides remembered
+    std::size_t size() const { return sides_; }    // flow sides remembered
+    std::size_t flows() const { return flows_.size(); }  // flows held, idle ones included until swept
     void clear();
 
 private:
@@ -47,13 +48,18 @@ private:
 
     // The flow of that tuple and the side that is `local`'s; kNone when absent and not `insert`.
     std::uint32_t locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert, int& side);
-    void grow();
+    // Before the table grows: flows idle for longer than twice `idle` (their owner can no
+    // longer be recalled, even by a packet somewhat out of order) leave it, so that its
+    // size follows the flows of the last minutes, not of the whole capture.
+    void make_room();
+    void rehash(std::size_t slots);
 
     TimeNs idle_;
     std::vector<Slot> slots_;
     std::vector<Flow> flows_;
     std::size_t sides_ = 0;
     std::uint32_t last_ = kNone;  // the flow found by the previous locate()
+    TimeNs newest_ = INT64_MIN;   // the latest packet time seen
 };
 
 }  // namespace sockowner::plugin

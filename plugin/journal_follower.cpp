@@ -1,5 +1,7 @@
 #include "journal_follower.hpp"
 
+#include "journal_rows.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -15,7 +17,17 @@ TimeNs monotonic_now() {
     return TimeNs(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-JournalFollower::JournalFollower(std::string path, Clock clock) : path_(std::move(path)), clock_(std::move(clock)) {}
+namespace {
+// Epochs are unique across followers, so that a preference change (a new follower)
+// never reuses the epoch of the journal before it.
+std::uint64_t next_epoch() {
+    static std::uint64_t last = 0;  // dissection is single-threaded
+    return ++last;
+}
+}  // namespace
+
+JournalFollower::JournalFollower(std::string path, Clock clock)
+    : path_(std::move(path)), clock_(std::move(clock)), epoch_(next_epoch()) {}
 
 const ProcessRow* JournalFollower::process(std::int64_t id) const {
     auto it = processes_.find(id);
@@ -37,6 +49,7 @@ void JournalFollower::forget() {
     source_by_socket_.clear();
     sources_.clear();
     socket_seq_ = process_seq_ = 0;
+    epoch_ = next_epoch();
 }
 
 void JournalFollower::open() {
@@ -75,7 +88,19 @@ void JournalFollower::read_changes() {
         source_by_socket_[id] = it == sources_.end() ? 0xff : std::uint8_t(it - sources_.begin());
     });
     coverage_.set_runs(reader_->runs());
-    if (first) load_time_ = clock_() - start;
+    if (first) {
+        load_time_ = clock_() - start;
+        last_retention_check_ = clock_();
+    }
+}
+
+// True when at least a quarter of the socket rows read have left the journal since.
+bool JournalFollower::rows_deleted() {
+    TimeNs now = clock_();
+    if (now - last_retention_check_ < kRetentionCheckInterval) return false;
+    last_retention_check_ = now;
+    std::int64_t rows = journal_socket_rows(path_);
+    return rows * 4 < std::int64_t(index_.size()) * 3;
 }
 
 void JournalFollower::refresh(TimeNs min_interval) {
@@ -94,6 +119,12 @@ void JournalFollower::refresh(TimeNs min_interval) {
         if (!reader_) return;
     }
     try {
+        if (rows_deleted()) {
+            // Rows are never removed from the index: read the journal again (a new
+            // epoch; frames keep their labels).
+            open();
+            if (!reader_) return;
+        }
         read_changes();
         error_.clear();
     } catch (const std::exception& e) {

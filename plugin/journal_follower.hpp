@@ -25,6 +25,10 @@ class JournalFollower {
 public:
     // After a failed open, try again at most this often (the collector may create it later).
     static constexpr TimeNs kReopenInterval = 1'000'000'000;
+    // How often a followed journal is checked for rows the collector's retention deleted
+    // (it applies retention every minute); once a quarter of the rows read are gone,
+    // the journal is read again from the start, so that memory follows the journal.
+    static constexpr TimeNs kRetentionCheckInterval = 60'000'000'000;
 
     explicit JournalFollower(std::string path, Clock clock = monotonic_now);
 
@@ -45,6 +49,10 @@ public:
     const ProcessRow* process(std::int64_t id) const;
     // Changes whenever process rows are read or forgotten: what was rendered from them is stale.
     std::uint64_t process_generation() const { return process_generation_; }
+    // Names the journal file the rows were read from, unique in the process (across
+    // followers too): changes when a rotation or a reopen forgets every row, after
+    // which row ids name other sockets and processes.
+    std::uint64_t epoch() const { return epoch_; }
     // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
     std::string_view socket_source(std::int64_t socket_id) const;
 
@@ -55,6 +63,7 @@ private:
     void open();
     void read_changes();
     void forget();
+    bool rows_deleted();
 
     std::string path_;
     Clock clock_;
@@ -62,10 +71,11 @@ private:
     dev_t dev_ = 0;
     ino_t ino_ = 0;
     std::string error_;
-    TimeNs last_look_ = 0, last_open_attempt_ = 0;
+    TimeNs last_look_ = 0, last_open_attempt_ = 0, last_retention_check_ = 0;
     bool looked_ = false, open_attempted_ = false;
     std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0;
     std::uint64_t process_generation_ = 0;
+    std::uint64_t epoch_;
     TimeNs load_time_ = 0;
 
     OwnerIndex index_;

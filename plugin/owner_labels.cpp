@@ -28,14 +28,16 @@ void set_process(OwnerLabels& l, const ProcessRow* p) {
     for (int e = 0; e < 2; ++e) l.title[e].assign(kEndTitle[e]).append(" process: ").append(l.stats);
 }
 
-std::size_t slot_of(std::int64_t process_id, std::size_t mask) {
-    auto h = std::uint64_t(process_id) * 0x9E3779B97F4A7C15ull;
+std::size_t slot_of(std::int64_t process_id, std::uint64_t epoch, std::size_t mask) {
+    auto h = (std::uint64_t(process_id) ^ (epoch << 40)) * 0x9E3779B97F4A7C15ull;
     return std::size_t(h ^ (h >> 32)) & mask;
 }
 
 }  // namespace
 
-OwnerLabelCache::OwnerLabelCache(const JournalFollower& journal) : journal_(&journal) {
+OwnerLabelCache::OwnerLabelCache(const JournalFollower& journal) : journal_(&journal) { make_fixed(); }
+
+void OwnerLabelCache::make_fixed() {
     auto unknown = std::make_unique<Entry>();
     set_unknown(unknown->labels);
     auto kernel = std::make_unique<Entry>();
@@ -48,9 +50,14 @@ OwnerLabelCache::OwnerLabelCache(const JournalFollower& journal) : journal_(&jou
     entries_.push_back(std::move(kernel));   // kKernel
 }
 
-void OwnerLabelCache::rebind(const JournalFollower& journal) {
-    journal_ = &journal;
-    ++epoch_;
+void OwnerLabelCache::rebind(const JournalFollower& journal) { journal_ = &journal; }
+
+void OwnerLabelCache::clear() {
+    entries_.clear();
+    by_process_.clear();
+    by_process_.shrink_to_fit();
+    sources_.clear();
+    make_fixed();
 }
 
 void OwnerLabelCache::grow() {
@@ -59,26 +66,46 @@ void OwnerLabelCache::grow() {
     std::size_t mask = by_process_.size() - 1;
     for (const Slot& s : old) {
         if (s.handle == 0) continue;
-        std::size_t i = slot_of(s.process_id, mask);
+        std::size_t i = slot_of(s.process_id, s.epoch, mask);
         while (by_process_[i].handle != 0) i = (i + 1) & mask;
         by_process_[i] = s;
     }
 }
 
+// Renders from the journal while it is the file the entry's ids are of; otherwise
+// the entry keeps what it had.
+void OwnerLabelCache::render(Entry& e) {
+    if (e.epoch != journal_->epoch()) return;
+    std::uint64_t generation = journal_->process_generation();
+    if (e.rendered && e.generation == generation) return;
+    const ProcessRow* p = journal_->process(e.process_id);
+    if (p)
+        e.row = *p;
+    else
+        e.row.reset();
+    set_process(e.labels, e.row ? &*e.row : nullptr);
+    e.generation = generation;
+    e.rendered = true;
+}
+
 OwnerLabelCache::Handle OwnerLabelCache::handle(const SideOwner& o) {
     if (o.is_kernel()) return kKernel;
     if (!o.is_process()) return kUnknown;
+    std::uint64_t epoch = o.journal ? o.journal : journal_->epoch();
     if (entries_.size() * 2 > by_process_.size()) grow();  // entries_ counts the two fixed ones too
     std::size_t mask = by_process_.size() - 1;
-    for (std::size_t i = slot_of(o.process_id, mask);; i = (i + 1) & mask) {
+    for (std::size_t i = slot_of(o.process_id, epoch, mask);; i = (i + 1) & mask) {
         Slot& s = by_process_[i];
-        if (s.handle != 0 && s.process_id == o.process_id) return s.handle;
+        if (s.handle != 0 && s.process_id == o.process_id && s.epoch == epoch) return s.handle;
         if (s.handle == 0) {
             auto e = std::make_unique<Entry>();
             e->process = true;
             e->process_id = o.process_id;
+            e->epoch = epoch;
+            set_unknown(e->labels);  // a process of a journal no longer read stays unknown
+            render(*e);
             entries_.push_back(std::move(e));
-            s = Slot{o.process_id, Handle(entries_.size() - 1)};
+            s = Slot{o.process_id, epoch, Handle(entries_.size() - 1)};
             return s.handle;
         }
     }
@@ -86,14 +113,17 @@ OwnerLabelCache::Handle OwnerLabelCache::handle(const SideOwner& o) {
 
 const OwnerLabels& OwnerLabelCache::get(Handle h) {
     Entry& e = *entries_[h < entries_.size() ? h : kUnknown];
-    if (!e.process) return e.labels;
-    std::uint64_t generation = journal_->process_generation();
-    if (e.epoch != epoch_ || e.generation != generation) {
-        set_process(e.labels, journal_->process(e.process_id));
-        e.epoch = epoch_;
-        e.generation = generation;
-    }
+    if (e.process) render(e);
     return e.labels;
+}
+
+const char* OwnerLabelCache::source_name(std::string_view source) {
+    if (source.empty()) return nullptr;
+    for (const auto& s : sources_)
+        if (*s == source) return s->c_str();
+    if (sources_.size() >= 64) return nullptr;  // a hostile journal's endless variety
+    sources_.push_back(std::make_unique<std::string>(source));
+    return sources_.back()->c_str();
 }
 
 }  // namespace sockowner::plugin

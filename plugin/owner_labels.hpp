@@ -1,6 +1,11 @@
 // What the plugin shows for one side's owner: the Info column label, the tree's subtree
 // title, the statistics label. Rendered once per process, not once per packet, and
 // again only when the journal's process rows change.
+//
+// Labels do not move: a handle names a process of one journal file (its epoch), so a
+// frame keeps the owner of its first pass when the journal is rotated or another one
+// is chosen. Each entry keeps its own copy of the process row: after a rotation the
+// labels of the old file's processes stay as they were last rendered.
 #pragma once
 
 #include "journal_follower.hpp"
@@ -8,7 +13,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sockowner::plugin {
@@ -19,7 +26,7 @@ inline constexpr const char* kKernelName = "[kernel]";
 enum class End : int { src = 0, dst = 1 };
 
 struct OwnerLabels {
-    const ProcessRow* row = nullptr;  // the owning process, when the journal has it
+    const ProcessRow* row = nullptr;  // the owning process (the cache's copy), when the journal had it
     const char* name = nullptr;       // "curl", "[kernel]"; nullptr when unknown
     std::string info;                 // "curl 4242", "kernel", "?"
     std::string title[2];             // "Source process: curl (4242)", "Destination process: unknown"
@@ -30,43 +37,59 @@ struct OwnerLabels {
 
 class OwnerLabelCache {
 public:
-    // Names an owner's labels: unknown, the kernel, or one per process. A handle stays
-    // valid as long as the cache, across journal re-reads and rebind().
+    // Names an owner's labels: unknown, the kernel, or one per process of one journal
+    // file. A handle stays valid until clear(), across journal re-reads, rotations and
+    // rebind().
     using Handle = std::uint32_t;
 
     explicit OwnerLabelCache(const JournalFollower& journal);
-    // Another journal: the same process ids now name its rows.
+    // Follow another journal from now on; handles made before keep their labels.
     void rebind(const JournalFollower& journal);
 
+    // The owner's handle; a new process is rendered at once, from the journal its ids
+    // are of (o.journal, or the current one when 0).
     Handle handle(const SideOwner& o);
-    // The labels, current for the journal's rows. They, and the row they point to, stay
-    // valid and unchanged until the journal is read again or rebound.
+    // The labels: re-rendered when the process's row changed in the same journal file,
+    // frozen once that file is no longer read. They, and the row they point to, stay
+    // valid and unchanged until the journal is read again or the cache cleared.
     const OwnerLabels& get(Handle h);
     const OwnerLabels& get(const SideOwner& o) { return get(handle(o)); }
 
+    // "ebpf", "iterator", "procfs" as a string that lives until clear().
+    const char* source_name(std::string_view source);
+
+    // Forgets every handle (a capture file closed: no frame holds one any more).
+    void clear();
     std::size_t size() const { return entries_.size(); }  // handles made
 
 private:
     struct Entry {
         bool process = false;  // else unknown or the kernel, rendered once
+        bool rendered = false;
         std::int64_t process_id = 0;
-        std::uint64_t epoch = 0, generation = 0;  // of the journal rendered from
+        std::uint64_t epoch = 0;       // the journal file the process id is of
+        std::uint64_t generation = 0;  // of its process rows when rendered
+        std::optional<ProcessRow> row; // the copy the labels point to
         OwnerLabels labels;
     };
     static constexpr Handle kUnknown = 0, kKernel = 1;
 
-    // Open addressing over a power-of-two table, at most half full: the process id's
-    // handle (0 = empty slot). Looked up for both ends of every packet's first pass.
+    // Open addressing over a power-of-two table, at most half full: the (journal,
+    // process id)'s handle (0 = empty slot). Looked up for both ends of every packet's
+    // first pass.
     struct Slot {
         std::int64_t process_id = 0;
+        std::uint64_t epoch = 0;
         Handle handle = 0;
     };
     void grow();
+    void make_fixed();
+    void render(Entry& e);
 
     const JournalFollower* journal_;
-    std::uint64_t epoch_ = 1;  // which journal
     std::vector<Slot> by_process_;
     std::vector<std::unique_ptr<Entry>> entries_;  // by handle; each entry stays where it is
+    std::vector<std::unique_ptr<std::string>> sources_;
 };
 
 }  // namespace sockowner::plugin

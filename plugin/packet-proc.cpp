@@ -7,7 +7,7 @@
 // once per process (owner_labels).
 #define WS_LOG_DOMAIN "proc"
 
-#include <wireshark.h>
+#include "ws_compat.h"
 
 #include <epan/column-utils.h>
 #include <epan/expert.h>
@@ -23,7 +23,7 @@
 #include <string>
 
 #include "attribution.hpp"
-#include "frame_table.hpp"
+#include "frame_records.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
 #include "owner_labels.hpp"
@@ -48,7 +48,7 @@ int proc_tap = -1;
 // One set of fields per side.
 struct SideFields {
     int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, source = -1,
-        match = -1;
+        match = -1, label = -1;
 };
 SideFields hf_proc_src, hf_proc_dst;
 int hf_proc_pid = -1;   // either side, hidden (like ip.addr)
@@ -62,17 +62,19 @@ expert_field ei_proc_journal_unavailable = EI_INIT;
 // Preferences.
 const char* pref_journal = "";
 guint pref_time_slack_ms = 1000;
-gboolean pref_info_column = TRUE;
+proc_pref_bool pref_info_column = PROC_PREF_TRUE;
 
-// What the first pass found for one end of a frame: the owner's socket, how it was
-// found, and its labels (which name its process).
+// What the first pass found for one end of a frame: how the owner was found, its
+// labels (which name its process) and how the collector learnt of its socket. Nothing
+// here refers to the journal's rows: a rotation or another journal leaves it as it is.
 struct FrameSide {
-    std::int64_t socket_id = 0;
     OwnerLabelCache::Handle labels = 0;
     How how = How::unknown;
+    const char* source = nullptr;  // "ebpf", ...: OwnerLabelCache::source_name()
 
     bool known() const { return how != How::unknown; }
     bool is_kernel() const { return how == How::kernel; }
+    friend bool operator==(const FrameSide&, const FrameSide&) = default;
 };
 
 // What the first pass found for a frame.
@@ -84,6 +86,16 @@ struct FrameRecord {
     };
     FrameSide src, dst;
     State state = State::none;
+    friend bool operator==(const FrameRecord&, const FrameRecord&) = default;
+};
+struct FrameRecordHash {
+    std::size_t operator()(const FrameRecord& r) const {
+        std::size_t h = std::size_t(r.state);
+        for (const FrameSide* s : {&r.src, &r.dst})
+            h = h * 0x9E3779B97F4A7C15ull ^ (std::size_t(s->labels) << 8 | std::size_t(s->how)) ^
+                std::hash<const char*>{}(s->source);
+        return h;
+    }
 };
 
 // The plugin's state: the journal (and the labels rendered from it) stays loaded across
@@ -93,8 +105,8 @@ struct ProcState {
     std::string path;
     std::unique_ptr<JournalFollower> journal;
     std::unique_ptr<Attributor> attributor;
-    std::unique_ptr<OwnerLabelCache> labels;  // never destroyed: frames keep handles
-    FrameTable<FrameRecord> frames;
+    std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
+    FrameRecords<FrameRecord, FrameRecordHash> frames;
     int live = -1;  // -1: not checked yet for this file
     std::string reported;  // the last journal error printed on the console
     bool load_reported = false;
@@ -170,7 +182,15 @@ TimeNs packet_time(const packet_info* pinfo) {
     return TimeNs(pinfo->abs_ts.secs) * 1'000'000'000 + pinfo->abs_ts.nsecs;
 }
 
-FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
+FrameSide frame_side(const SideOwner& o) {
+    FrameSide f{state.labels->handle(o), o.how, nullptr};
+    // A flow's owner remembered from a journal no longer read: its socket row is gone.
+    if (o.is_process() && (o.journal == 0 || o.journal == state.journal->epoch()))
+        f.source = state.labels->source_name(state.journal->socket_source(o.socket_id));
+    return f;
+}
+
+const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
     try {
@@ -191,7 +211,7 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
             if (state.live < 0) {
                 state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
-                ws_debug("%s: following the journal for a %s", state.path.c_str(),
+                proc_debug("%s: following the journal for a %s", state.path.c_str(),
                          state.live ? "live capture" : "capture file");
             }
             FrameOwners owners;
@@ -201,12 +221,10 @@ FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             } else {
                 owners = state.attributor->attribute(plan);
             }
-            r.src = {owners.src.socket_id, state.labels->handle(owners.src), owners.src.how};
-            r.dst = {owners.dst.socket_id, state.labels->handle(owners.dst), owners.dst.how};
+            r.src = frame_side(owners.src);
+            r.dst = frame_side(owners.dst);
         }
-        FrameRecord& stored = state.frames.make(pinfo->num);
-        stored = r;
-        return &stored;
+        return &state.frames.store(pinfo->num, r);
     } catch (const std::exception& e) {
         // Out of memory, most likely: leave this frame without process fields.
         ws_warning("frame %u: %s", pinfo->num, e.what());
@@ -218,9 +236,14 @@ void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s
     if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
 }
 
+// The Process columns' field: the name, or a placeholder when unknown, so that a column
+// is never empty (tshark's text output drops empty columns). Hidden: the tree has the name.
+constexpr const char* kUnknownLabel = "?";
+
 void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, const OwnerLabels& l) {
-    if (!o.known()) return;
     const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
+    proto_item_set_hidden(proto_tree_add_string(tree, hf.label, tvb, 0, 0, l.name ? l.name : kUnknownLabel));
+    if (!o.known()) return;
     proto_tree* st = proto_tree_add_subtree(tree, tvb, 0, 0, ett_proc_side, nullptr, l.title_for(end).c_str());
     const ProcessRow* p = l.row;
     if (p) {
@@ -239,9 +262,8 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, cons
         add_string_if(st, hf.user, tvb, p->p.user);
         add_string_if(st, hf.container, tvb, p->p.container);
     }
-    // Both name literals or strings the journal keeps: NUL-terminated.
-    std::string_view source = o.is_kernel() ? std::string_view("kernel") : state.journal->socket_source(o.socket_id);
-    if (!source.empty()) proto_tree_add_string(st, hf.source, tvb, 0, 0, source.data());
+    const char* source = o.is_kernel() ? "kernel" : o.source;
+    if (source) proto_tree_add_string(st, hf.source, tvb, 0, 0, source);
     proto_tree_add_string(st, hf.match, tvb, 0, 0, how_name(o.how).data());
 }
 
@@ -252,10 +274,10 @@ void append_info_tag(column_info* cinfo, const OwnerLabels& src, const OwnerLabe
     col_append_str(cinfo, COL_INFO, tag.c_str());
 }
 
-// "curl (4242)", "[kernel]", nullptr: in the packet's pool, since the cached labels may
-// be rendered again before the tap listeners are done with them.
-const char* tap_label(wmem_allocator_t* pool, const OwnerLabels& l) {
-    return l.stats.empty() ? nullptr : wmem_strdup(pool, l.stats.c_str());
+// "curl" and its pid, "[kernel]", nullptr: the name in the packet's pool, since the
+// cached labels may be rendered again before the tap listeners are done with them.
+proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
+    return {l.name ? wmem_strdup(pool, l.name) : nullptr, l.row ? uint32_t(l.row->p.pid) : 0};
 }
 
 // A visible tree (the GUI's details, -V, and tshark 4.0's -T fields, which builds the
@@ -269,15 +291,16 @@ bool fields_wanted(proto_tree* tree) {
     // Referencing a field references its protocol too: one check for the usual "no".
     if (!proto_field_is_referenced(tree, proto_proc)) return false;
     for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
-        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match})
+        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match,
+                       f->label})
             if (proto_field_is_referenced(tree, hf)) return true;
     return proto_field_is_referenced(tree, hf_proc_pid) || proto_field_is_referenced(tree, hf_proc_name);
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return 0;
-    FrameRecord* rec = state.frames.find(pinfo->num);
-    if (!rec || rec->state == FrameRecord::State::none) {
+    const FrameRecord* rec = state.frames.find(pinfo->num);
+    if (!rec) {
         if (PINFO_FD_VISITED(pinfo)) return 0;  // the first pass found nothing to attribute
         rec = first_pass(tvb, pinfo);
         if (!rec) return 0;
@@ -304,8 +327,8 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     if (info_tag) append_info_tag(pinfo->cinfo, src, dst);
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
-        t->src = tap_label(pinfo->pool, src);
-        t->dst = tap_label(pinfo->pool, dst);
+        t->src = tap_side(pinfo->pool, src);
+        t->dst = tap_side(pinfo->pool, dst);
         t->bytes = pinfo->fd->pkt_len;
         tap_queue_packet(proc_tap, pinfo, t);
     }
@@ -318,15 +341,17 @@ void proc_init() {
     apply_prefs();
     state.attributor->new_file();
     state.frames.clear();
+    state.labels->clear();
     state.live = -1;
 }
 
 void proc_cleanup() {
     if (!state.attributor) return;
-    ws_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
+    proc_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
              (long long)state.journal->reads(), (long long)state.attributor->waits());
     state.attributor->new_file();
     state.frames.clear();
+    state.labels->clear();
 }
 
 // "Source PID", proc.src.pid ...: the strings live as long as the registration.
@@ -357,6 +382,8 @@ void register_side_fields(GArray* out, SideFields& f, SideNames side) {
                    "How the collector learnt the owner: ebpf, iterator, procfs; or kernel"),
         side_field(&f.match, side, "match", "match", FT_STRING,
                    "How the journal matched: exact, local, wildcard, conversation, kernel"),
+        side_field(&f.label, side, "process label", "label", FT_STRING,
+                   "The process name, [kernel], or ? when unknown: for columns (never empty)"),
     };
     g_array_append_vals(out, hf, G_N_ELEMENTS(hf));
 }

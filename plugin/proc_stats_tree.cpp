@@ -1,44 +1,49 @@
-// Statistics › Processes and `tshark -z proc,tree`: packets and bytes per process,
-// split into sent and received. A loopback packet counts for both of its processes.
-#include <wireshark.h>
+// Statistics › Processes and `tshark -z proc,tree`: packets and bytes by program, then
+// by pid, in four tables that each count every packet once: by its sender, by its
+// receiver (a loopback packet is in both, once in each), in packets and in bytes. So
+// the programs of a table add up to 100 %, and the pids of a program to 100 % of it.
+#include "ws_compat.h"
 
 #include <epan/stats_tree.h>
 
-#include <cstring>
+#include <cstdio>
 
 #include "packet-proc.hpp"
 
 namespace {
 
-constexpr const char* kPackets = "Packets by process";
-constexpr const char* kBytes = "Bytes by process";
 constexpr const char* kUnknown = "(unknown)";
-int packets_node = -1;
-int bytes_node = -1;
+
+struct Table {
+    const char* title;
+    bool by_sender;
+    bool bytes;
+    int node;
+};
+Table tables[] = {
+    {"Packets by sending process", true, false, -1},
+    {"Packets by receiving process", false, false, -1},
+    {"Bytes by sending process", true, true, -1},
+    {"Bytes by receiving process", false, true, -1},
+};
 
 void proc_stats_init(stats_tree* st) {
-    packets_node = stats_tree_create_node(st, kPackets, 0, STAT_DT_INT, TRUE);
-    bytes_node = stats_tree_create_node(st, kBytes, 0, STAT_DT_INT, TRUE);
+    for (Table& t : tables) t.node = stats_tree_create_node(st, t.title, 0, STAT_DT_INT, true);
 }
 
-// Counts `value` for the process `name` under `root`, direction `dir`; `count_process`
-// is false for the second side of a packet a process sent to itself.
-void count(stats_tree* st, int root, const char* name, const char* dir, int value, bool count_process) {
-    int process = increase_stat_node(st, name, root, TRUE, count_process ? value : 0);
-    increase_stat_node(st, dir, process, FALSE, value);
+// Adds `value` to the table's total, its program and the program's pid.
+void count(stats_tree* st, const Table& t, const proc_tap_side& side, int value) {
+    increase_stat_node(st, t.title, 0, true, value);
+    int program = increase_stat_node(st, side.name ? side.name : kUnknown, t.node, true, value);
+    if (side.pid == 0) return;  // the kernel, or unknown: no pid level
+    char pid[24];
+    std::snprintf(pid, sizeof pid, "pid %u", unsigned(side.pid));
+    increase_stat_node(st, pid, program, false, value);
 }
 
 tap_packet_status proc_stats_packet(stats_tree* st, packet_info*, epan_dissect_t*, const void* data, tap_flags_t) {
-    const auto* t = static_cast<const proc_tap_info*>(data);
-    const char* src = t->src ? t->src : kUnknown;
-    const char* dst = t->dst ? t->dst : kUnknown;
-    bool same = std::strcmp(src, dst) == 0;
-    tick_stat_node(st, kPackets, 0, TRUE);
-    increase_stat_node(st, kBytes, 0, TRUE, int(t->bytes));
-    count(st, packets_node, src, "sent", 1, true);
-    count(st, packets_node, dst, "received", 1, !same);
-    count(st, bytes_node, src, "sent", int(t->bytes), true);
-    count(st, bytes_node, dst, "received", int(t->bytes), !same);
+    const auto* p = static_cast<const proc_tap_info*>(data);
+    for (const Table& t : tables) count(st, t, t.by_sender ? p->src : p->dst, t.bytes ? int(p->bytes) : 1);
     return TAP_PACKET_REDRAW;
 }
 

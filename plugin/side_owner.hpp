@@ -19,6 +19,9 @@ std::string_view how_name(How h);
 struct SideOwner {
     How how = How::unknown;
     std::int64_t socket_id = 0, process_id = 0;  // when a socket's process
+    // Which journal those row ids are of (JournalFollower::epoch()): a row id means
+    // another socket or process in a rotated or another journal. 0: the current one.
+    std::uint64_t journal = 0;
 
     bool known() const { return how != How::unknown; }
     bool is_kernel() const { return how == How::kernel; }

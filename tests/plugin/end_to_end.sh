@@ -98,6 +98,8 @@ tshark_plugin "${R[@]}" -Y "tcp.srcport == $closed && tcp.flags.reset == 1" -T f
 
 # Statistics › Processes.
 tshark_plugin "${R[@]}" -q -z proc,tree >stats.txt 2>/dev/null || fail "tshark -z proc,tree failed"
-grep -q "^ curl ($CURL) " stats.txt || fail "curl not in the statistics: $(cat stats.txt)"
-grep -q "^ python3 ($PY) " stats.txt || fail "python3 not in the statistics: $(cat stats.txt)"
+# By program, then pid: "program pid" for each pid line, under the program above it.
+awk '/^ [^ ]/ { prog = $1 } /^  pid [0-9]+ / { print prog, $2 }' stats.txt >pids.txt
+grep -qx "curl $CURL" pids.txt || fail "curl $CURL not in the statistics: $(cat stats.txt)"
+grep -qx "python3 $PY" pids.txt || fail "python3 $PY not in the statistics: $(cat stats.txt)"
 pass

@@ -1,53 +1,66 @@
 # Helpers for the plugin's shell tests; source after lib.sh.
 #
-# tshark runs with the built plugin without touching the system: as root it drops to
-# uid/gid 65534 (Wireshark ignores personal plugins when run as root), with a home in
-# $WORK whose personal plugin folder holds a copy of the build; otherwise as the
-# current user with that home. Files it reads must be readable by that user.
+# tshark runs with the plugin this build made, whatever else is installed: its global
+# plugin folder is replaced by a private one holding only that plugin
+# (WIRESHARK_PLUGIN_DIR), its configuration by a private, empty one
+# (WIRESHARK_CONFIG_DIR), its home by one in $WORK (no personal plugins). Wireshark
+# honours those variables only for unprivileged users: as root tshark drops to
+# uid/gid 65534. Files it reads must be readable by that user. Nothing on the system
+# changes, and an installed sockowner.so (an earlier build, a package) is never loaded.
+#
+# With WS_CHROOT=SUITE (trixie, sid), tshark is that Debian release's, run in the
+# chroot scripts/ws-chroot made, with $WORK mounted at the same path; SOCKOWNER_PLUGIN
+# is then WS_CHROOT_PLUGIN, the plugin built in that chroot.
 
-need_cmd tshark
-[ -n "${SOCKOWNER_PLUGIN:-}" ] && [ -f "$SOCKOWNER_PLUGIN" ] ||
-  fail "SOCKOWNER_PLUGIN is not set: configure with -DSOCKOWNER_PLUGIN=ON"
-
-PLUGIN_HOME=$WORK/home       # personal plugin folder holds sockowner.so
-BARE_HOME=$WORK/home-bare    # without it: tshark as it is without the plugin
-WS_ABI=$(basename "$(pkg-config --variable=plugindir wireshark)")  # "4.0"
-GLOBAL_PLUGIN=$(pkg-config --variable=plugindir wireshark)/epan/sockowner.so
-mkdir -p "$PLUGIN_HOME/.local/lib/wireshark/plugins/$WS_ABI/epan" "$BARE_HOME"
-# Loaded twice, the plugin would register its fields twice: use an installed copy only
-# when it is this build.
-if [ -e "$GLOBAL_PLUGIN" ]; then
-  cmp -s "$GLOBAL_PLUGIN" "$SOCKOWNER_PLUGIN" ||
-    fail "$GLOBAL_PLUGIN is not this build and would shadow it: remove it or run cmake --install"
-  NO_PLUGIN_POSSIBLE=0
+if [ -n "${WS_CHROOT:-}" ]; then
+  need_root "tshark runs in the $WS_CHROOT chroot"
+  [ -f "$("$SOURCE_DIR/scripts/ws-chroot" path "$WS_CHROOT")/.sockowner-ci-stamp" ] ||
+    skip "no $WS_CHROOT chroot: its ws-chroot test could not make one (see its output)"
+  SOCKOWNER_PLUGIN=${WS_CHROOT_PLUGIN:?WS_CHROOT_PLUGIN names the plugin built in the chroot}
+  [ -f "$SOCKOWNER_PLUGIN" ] || fail "no $SOCKOWNER_PLUGIN: the $WS_CHROOT build test makes it"
+  WS_CHROOT_CMD=("$SOURCE_DIR/scripts/ws-chroot" run "$WS_CHROOT" --bind "$WORK" --user 65534 --chdir "$WORK" --)
 else
-  cp "$SOCKOWNER_PLUGIN" "$PLUGIN_HOME/.local/lib/wireshark/plugins/$WS_ABI/epan/"
-  NO_PLUGIN_POSSIBLE=1
+  [ -n "${SOCKOWNER_PLUGIN:-}" ] && [ -f "$SOCKOWNER_PLUGIN" ] ||
+    fail "SOCKOWNER_PLUGIN is not set: configure with -DSOCKOWNER_PLUGIN=ON"
+  need_cmd tshark
 fi
+
+PLUGIN_HOME=$WORK/home       # its plugin folder holds this build's sockowner.so
+BARE_HOME=$WORK/home-bare    # its plugin folder is empty: tshark as it is without the plugin
+mkdir -p "$PLUGIN_HOME/.config/wireshark" "$BARE_HOME/.config/wireshark" "$BARE_HOME/plugins"
 chmod -R a+rX "$WORK"
+
+# tshark_env HOME: the environment of tshark's runs with that home (its plugin folder
+# and configuration below it).
+tshark_env() {
+  echo "HOME=$1" "WIRESHARK_CONFIG_DIR=$1/.config/wireshark" "WIRESHARK_PLUGIN_DIR=$1/plugins"
+}
 
 # as_tshark_user HOME COMMAND...: runs COMMAND as tshark's user with HOME. TSHARK_CAPS
 # (e.g. "+net_raw,+net_admin") passes capabilities on for live capture.
 as_tshark_user() {
   local home=$1; shift
-  if [ "$(id -u)" -eq 0 ]; then
+  local env=(env -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_DATA_HOME $(tshark_env "$home"))
+  if [ -n "${WS_CHROOT:-}" ]; then
+    "${WS_CHROOT_CMD[@]}" "${env[@]}" "$@"
+  elif [ "$(id -u)" -eq 0 ]; then
     (cd "$WORK" && setpriv --reuid=65534 --regid=65534 --clear-groups \
-      ${TSHARK_CAPS:+--inh-caps=$TSHARK_CAPS --ambient-caps=$TSHARK_CAPS} \
-      env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$home" "$@")
+      ${TSHARK_CAPS:+--inh-caps=$TSHARK_CAPS --ambient-caps=$TSHARK_CAPS} "${env[@]}" "$@")
   else
-    (cd "$WORK" && env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$home" "$@")
+    (cd "$WORK" && "${env[@]}" "$@")
   fi
 }
 
+# The major.minor of the tshark the tests run ("4.0"): the plugin's folder is named after it.
+WS_ABI=$(as_tshark_user "$BARE_HOME" tshark --version 2>/dev/null | sed -n '1s/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p')
+[ -n "$WS_ABI" ] || fail "cannot tell tshark's version: $(as_tshark_user "$BARE_HOME" tshark --version 2>&1 | head -3)"
+mkdir -p "$PLUGIN_HOME/plugins/$WS_ABI/epan"
+cp "$SOCKOWNER_PLUGIN" "$PLUGIN_HOME/plugins/$WS_ABI/epan/"
+chmod -R a+rX "$PLUGIN_HOME"
+
 tshark_plugin() { as_tshark_user "$PLUGIN_HOME" tshark "$@"; }
-# tshark as it dissects without the plugin (with an installed copy: with proc disabled).
-tshark_bare() {
-  if [ "$NO_PLUGIN_POSSIBLE" -eq 1 ]; then
-    as_tshark_user "$BARE_HOME" tshark "$@"
-  else
-    as_tshark_user "$BARE_HOME" tshark --disable-protocol proc "$@"
-  fi
-}
+# tshark as it dissects without the plugin.
+tshark_bare() { as_tshark_user "$BARE_HOME" tshark "$@"; }
 
 # make_fixture DIR: the fixture capture and journal, readable by tshark's user.
 make_fixture() {

@@ -11,6 +11,7 @@ using namespace sockowner::test;
 namespace {
 
 const SideOwner kCurl{How::exact, 7, 42};
+constexpr TimeNs kMs = 1'000'000;
 
 void recalls_by_direction_and_protocol(void**) {
     ConversationCache c(120 * kSec);
@@ -99,10 +100,39 @@ void many_flows(void**) {
     assert_false(c.recall(Proto::tcp, endpoint(1), server4, kT0).has_value());
 }
 
+// Hours of traffic: a new flow every 10 ms, each on a tuple of its own. The table holds
+// the flows of the last few minutes, not every flow of the capture, and still knows them.
+void idle_flows_leave(void**) {
+    ConversationCache c(120 * kSec);
+    std::size_t most = 0;
+    auto client = [](int i) {
+        std::string a = "10." + std::to_string(i / 65536 % 256) + "." + std::to_string(i / 256 % 256) + "." +
+                        std::to_string(i % 256) + ":40000";
+        return ep(a.c_str());
+    };
+    const int kFlows = 1'000'000;  // 10 000 s of traffic
+    for (int i = 0; i < kFlows; ++i) {
+        TimeNs at = kT0 + TimeNs(i) * 10 * kMs;
+        c.remember(Proto::tcp, client(i), ep("192.0.2.10:443"), kCurl, at);
+        most = std::max(most, c.flows());
+        if (i % 1000 == 999 && i > 13000) {  // a flow a second old, and one idle for longer than allowed
+            assert_true(c.recall(Proto::tcp, client(i - 100), ep("192.0.2.10:443"), at).has_value());
+            assert_false(c.recall(Proto::tcp, client(i - 12001 - (i % 7)), ep("192.0.2.10:443"), at).has_value());
+        }
+    }
+    // 240 s of flows (twice the idle time) is 24 000; between sweeps the table fills up
+    // to half its slots, four times what the last sweep kept (rounded up to a power of
+    // two): a bound set by the traffic of minutes, where the million flows would stay.
+    assert_true(most <= 4 * 24'000);
+    assert_true(c.size() <= 4 * 24'000);
+    assert_true(c.recall(Proto::tcp, client(kFlows - 1), ep("192.0.2.10:443"), kT0 + TimeNs(kFlows) * 10 * kMs).has_value());
+}
+
 }  // namespace
 
 int main() {
     const CMUnitTest tests[] = {
+        cmocka_unit_test(idle_flows_leave),
         cmocka_unit_test(recalls_by_direction_and_protocol),
         cmocka_unit_test(idle_flows_are_over),
         cmocka_unit_test(later_owner_replaces_earlier),

@@ -118,6 +118,54 @@ void journal_replaced_is_read_again(void**) {
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:80", "10.0.0.9:4000", kT0 + kSec), 2);
 }
 
+// The collector's retention deletes rows; a change feed never shows deletions, so the
+// follower counts the rows now and then and, once a quarter of those it read are gone,
+// reads the journal again: its index follows the journal instead of growing for ever.
+void rows_deleted_by_retention_leave(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.retain = 100 * kSec;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "test", kT0);
+    for (int i = 0; i < 100; ++i) {
+        std::string local = "10.0.0.1:" + std::to_string(20000 + i);
+        auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", kT0 + i * kSec), process(4000 + i, 100, "curl"));
+        w.close_socket(id, kT0 + i * kSec + kSec / 2);
+    }
+    w.flush();
+
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(0);
+    assert_int_equal(f.index().size(), 100);
+    auto epoch = f.epoch();
+    // Retention at T0 + 150 s drops the intervals closed before T0 + 50 s: half of them.
+    assert_true(w.apply_retention(kT0 + 150 * kSec) >= 50);
+    clk.now += kSec;
+    f.refresh(0);
+    assert_int_equal(f.index().size(), 100);  // not counted again yet: once a minute
+    clk.now += JournalFollower::kRetentionCheckInterval;
+    f.refresh(0);
+    assert_true(f.error().empty());
+    assert_int_equal(f.index().size(), 50);
+    assert_true(f.epoch() != epoch);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:20070", "10.0.0.2:80", kT0 + 70 * kSec), 4070);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:20010", "10.0.0.2:80", kT0 + 10 * kSec), 0);
+    // New rows are still followed.
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:30000", "10.0.0.2:80", kT0 + 200 * kSec), process(5000, 100, "wget"));
+    w.flush();
+    clk.now += kSec;
+    f.refresh(0);
+    assert_int_equal(f.index().size(), 51);
+    // A few deletions (under a quarter) are not worth a new read.
+    w.apply_retention(kT0 + 160 * kSec);  // 10 more go
+    clk.now += JournalFollower::kRetentionCheckInterval;
+    epoch = f.epoch();
+    f.refresh(0);
+    assert_int_equal(f.epoch(), epoch);
+}
+
 void bad_journals_are_one_line_errors(void**) {
     ScratchDir dir;
     auto text = dir.file("notes.txt");
@@ -159,6 +207,7 @@ int main() {
         cmocka_unit_test(reads_then_follows_at_a_bounded_rate),
         cmocka_unit_test(journal_created_later),
         cmocka_unit_test(journal_replaced_is_read_again),
+        cmocka_unit_test(rows_deleted_by_retention_leave),
         cmocka_unit_test(bad_journals_are_one_line_errors),
         cmocka_unit_test(removed_journal_keeps_what_was_read),
     };

@@ -5,6 +5,8 @@
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
+#include <filesystem>
+
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
 using namespace sockowner;
@@ -98,7 +100,69 @@ void rendered_again_when_the_process_changes(void**) {
     assert_str_eq(l.stats, "curl (4242)");
 }
 
-void rebound_to_another_journal(void**) {
+// The journal file `other` takes the place of `path`, as a rotation does.
+void rotate(const std::string& other, const std::string& path) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::filesystem::remove(path + suffix);
+        if (std::filesystem::exists(other + suffix)) std::filesystem::rename(other + suffix, path + suffix);
+    }
+}
+
+// A frame keeps the owner of its first pass when the journal is rotated: the new file's
+// process with the same row id is another process, with a handle of its own.
+void labels_stay_after_rotation(void**) {
+    ScratchDir dir;
+    auto path = one_socket_journal(dir, "j.db", "curl", 4242);
+    auto next = one_socket_journal(dir, "next.db", "wget", 777);
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+    std::int64_t id = process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80");
+    auto h = cache.handle(SideOwner{How::exact, 1, id});  // of the journal read now
+    assert_str_eq(cache.get(h).info, "curl 4242");
+
+    rotate(next, path);
+    clk.now += kSec;
+    f.refresh(100 * kMs);
+    assert_int_equal(process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80"), id);  // the same row id ...
+    assert_str_eq(cache.get(h).info, "curl 4242");                          // ... but the frame keeps curl
+    assert_str_eq(cache.get(h).name, "curl");
+    assert_non_null(cache.get(h).row);
+    assert_int_equal(cache.get(h).row->p.pid, 4242);
+    assert_str_eq(cache.get(h).stats, "curl (4242)");
+    SideOwner wget{How::exact, 1, id};
+    assert_true(cache.handle(wget) != h);
+    assert_str_eq(cache.get(wget).info, "wget 777");
+    assert_str_eq(cache.get(h).info, "curl 4242");
+}
+
+// A flow's owner remembered before a rotation names the old journal's process.
+void remembered_owner_of_a_rotated_journal(void**) {
+    ScratchDir dir;
+    auto path = one_socket_journal(dir, "j.db", "curl", 4242);
+    auto next = one_socket_journal(dir, "next.db", "wget", 777);
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+    std::int64_t id = process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80");
+    auto before = f.epoch();
+    auto h = cache.handle(SideOwner{How::exact, 1, id, before});
+    rotate(next, path);
+    clk.now += kSec;
+    f.refresh(100 * kMs);
+    assert_true(f.epoch() != before);
+    assert_int_equal(cache.handle(SideOwner{How::exact, 1, id}), cache.handle(SideOwner{How::exact, 1, id, f.epoch()}));
+    assert_true(cache.handle(SideOwner{How::exact, 1, id}) != h);
+    // A flow's owner remembered before the rotation (tagged with the old journal) is curl.
+    assert_int_equal(cache.handle(SideOwner{How::conversation, 1, id, before}), h);
+    // An owner of the old journal that was never rendered: unknown, never the new file's process.
+    assert_str_eq(cache.get(SideOwner{How::conversation, 1, id + 1, before}).info, "?");
+}
+
+// The same when the proc.journal preference names another journal (a new follower).
+void labels_stay_after_rebind(void**) {
     ScratchDir dir;
     auto write = [&](const char* name, const char* comm, int pid) { return one_socket_journal(dir, name, comm, pid); };
     FakeClock clk;
@@ -109,15 +173,37 @@ void rebound_to_another_journal(void**) {
     auto h = cache.handle(o);
     assert_str_eq(cache.get(h).info, "curl 4242");
 
-    // The same process id in another journal is another process: the handle follows.
     JournalFollower b(write("b.db", "wget", 777), clk.clock());
     b.refresh(100 * kMs);
     assert_int_equal(process_id_of(b, "10.0.0.1:5555", "10.0.0.2:80"), o.process_id);
     cache.rebind(b);
-    assert_str_eq(cache.get(h).info, "wget 777");
-    assert_str_eq(cache.get(h).name, "wget");
+    assert_str_eq(cache.get(h).info, "curl 4242");
+    assert_str_eq(cache.get(h).name, "curl");
+    SideOwner w{How::exact, 1, o.process_id};
+    assert_true(cache.handle(w) != h);
+    assert_str_eq(cache.get(w).info, "wget 777");
     // A handle the cache never made reads as unknown.
     assert_str_eq(cache.get(OwnerLabelCache::Handle(12345)).info, "?");
+}
+
+// A closed capture file's handles go; what a new file asks for is rendered again.
+void cleared_with_the_file(void**) {
+    ScratchDir dir;
+    auto path = one_socket_journal(dir, "j.db", "curl", 4242);
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(100 * kMs);
+    OwnerLabelCache cache(f);
+    SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
+    cache.handle(curl);
+    assert_non_null(cache.source_name("ebpf"));
+    assert_ptr_equal(cache.source_name("ebpf"), cache.source_name("ebpf"));
+    assert_null(cache.source_name(""));
+    assert_int_equal(cache.size(), 3);
+    cache.clear();
+    assert_int_equal(cache.size(), 2);  // unknown and kernel
+    assert_str_eq(cache.get(curl).info, "curl 4242");
+    assert_str_eq(cache.get(SideOwner{How::kernel, 0, 0}).info, "kernel");
 }
 
 void many_processes(void**) {
@@ -144,7 +230,10 @@ int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(process_kernel_and_unknown),
         cmocka_unit_test(rendered_again_when_the_process_changes),
-        cmocka_unit_test(rebound_to_another_journal),
+        cmocka_unit_test(labels_stay_after_rotation),
+        cmocka_unit_test(remembered_owner_of_a_rotated_journal),
+        cmocka_unit_test(labels_stay_after_rebind),
+        cmocka_unit_test(cleared_with_the_file),
         cmocka_unit_test(many_processes),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

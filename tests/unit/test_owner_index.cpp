@@ -1,5 +1,9 @@
 // The lookup rules shared by `sockowner lookup` and the plugin.
 #include "owner_index.hpp"
+
+#include <random>
+#include <vector>
+
 #include "test_helpers.hpp"
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
@@ -208,6 +212,95 @@ void sparse_ids_cost_rows_not_ids(void**) {
     assert_true(m.memory_bytes() < (1u << 20));
 }
 
+// The lookup rule spelt out on a list of intervals, newest first: what every chain,
+// short or long, must answer.
+struct Interval {
+    std::int64_t process_id;
+    TimeNs opened, closed;  // closed INT64_MAX: still open
+};
+std::int64_t reference_owner(const std::vector<Interval>& newest_first, TimeNs at, const MatchOptions& opt) {
+    const Interval* best = nullptr;
+    bool best_strict = false;
+    TimeNs best_distance = INT64_MAX;
+    for (const Interval& e : newest_first) {
+        TimeNs until = e.closed == INT64_MAX ? e.closed : e.closed + opt.grace;
+        if (at < e.opened - opt.slack || at > until) continue;
+        bool strict = at >= e.opened && at <= e.closed;
+        TimeNs distance = strict ? at - e.opened : (at < e.opened ? e.opened - at : at - e.closed);
+        if ((strict && !best_strict) || (strict == best_strict && distance < best_distance)) {
+            best = &e;
+            best_strict = strict;
+            best_distance = distance;
+        }
+    }
+    return best ? best->process_id : 0;
+}
+
+// Many intervals on one tuple (sorted chains take over past 16): port reuse one after
+// another, overlaps, equal open and close times, intervals added out of time order,
+// still-open ones, and intervals closed later by an update; every lookup agrees with
+// the rule, strict matches before near ones, the nearer of two near ones.
+void long_chains_choose_as_the_rule_does(void**) {
+    std::mt19937_64 rng(42);
+    for (int round = 0; round < 40; ++round) {
+        Fixture f;
+        std::vector<Interval> all;  // newest first
+        std::vector<std::int64_t> ids;
+        int n = 1 + int(rng() % 300);
+        TimeNs t = kT0;
+        for (int i = 0; i < n; ++i) {
+            TimeNs opened = rng() % 8 == 0 ? kT0 + TimeNs(rng() % 200) * kSec / 2 : (t += TimeNs(rng() % 4) * kSec / 2);
+            TimeNs closed = rng() % 10 == 0 ? INT64_MAX : opened + TimeNs(rng() % 6) * kSec / 2;
+            auto s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", opened);
+            if (closed != INT64_MAX) s.closed = closed;
+            ids.push_back(f.add(s, 1000 + i));
+            all.insert(all.begin(), Interval{1000 + i, opened, closed});
+        }
+        // Close some of the open ones later, as the collector reports it.
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            Interval& e = all[all.size() - 1 - k];
+            if (e.closed != INT64_MAX || rng() % 2) continue;
+            e.closed = e.opened + TimeNs(rng() % 6) * kSec / 2;
+            SocketRow r;
+            r.id = ids[k];
+            r.process_id = e.process_id;
+            r.s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", e.opened, e.closed);
+            f.index.upsert(r);
+        }
+        for (MatchOptions opt : {MatchOptions{}, MatchOptions{0, 0}, MatchOptions{kSec / 4, 2 * kSec}}) {
+            for (TimeNs at = kT0 - 3 * kSec; at < t + 6 * kSec; at += kSec / 4 + TimeNs(rng() % 3)) {
+                auto m = f.find(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", at, opt);
+                std::int64_t got = m ? m->socket->process_id : 0;
+                std::int64_t want = reference_owner(all, at, opt);
+                if (got != want)
+                    fail_msg("round %d, %d intervals, at T0%+.2f s: owner %lld, the rule says %lld", round, n,
+                             double(at - kT0) / 1e9, (long long)got, (long long)want);
+            }
+        }
+    }
+}
+
+// Port reuse on a busy port: the same client tuple used 1000 times in a row.
+void port_reuse_over_a_long_history(void**) {
+    Fixture f;
+    for (int i = 0; i < 1000; ++i)
+        f.add(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + i * 10 * kSec, kT0 + i * 10 * kSec + 5 * kSec),
+              i + 1);
+    for (int i : {0, 1, 499, 998, 999}) {
+        assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + i * 10 * kSec + 2 * kSec), i + 1);
+        // Within grace after the close: the same; between the intervals: nobody.
+        assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + i * 10 * kSec + 5 * kSec + kSec / 2),
+                         i + 1);
+        assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + i * 10 * kSec + 7 * kSec), 0);
+    }
+    // Within slack before the next one opens, nearer to it than to the last close.
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 10 * kSec - kSec / 4), 2);
+    // A reopened interval (a new owner after the close) at the end, still open.
+    f.add(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 10000 * kSec), 5000);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 20000 * kSec), 5000);
+    assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 9990 * kSec + 2 * kSec), 1000);
+}
+
 }  // namespace
 
 int main() {
@@ -224,6 +317,8 @@ int main() {
         cmocka_unit_test(icmp_echo_id_is_the_port),
         cmocka_unit_test(slack_is_configurable),
         cmocka_unit_test(raw_sockets_all_listed),
+        cmocka_unit_test(long_chains_choose_as_the_rule_does),
+        cmocka_unit_test(port_reuse_over_a_long_history),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,0 +1,43 @@
+// The first pass's answer for each frame in 4 bytes: a frame names one of the file's
+// distinct records (there are few: one per pair of owners and how they were found),
+// so hours of packets cost 4 bytes each rather than a whole record each.
+#pragma once
+
+#include "frame_table.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+
+namespace sockowner::plugin {
+
+// Record: copyable, with == and a Hash.
+template <class Record, class Hash>
+class FrameRecords {
+public:
+    // The record stored for frame `num`, or nullptr. Stays valid until clear().
+    const Record* find(std::uint32_t num) {
+        const std::uint32_t* id = ids_.find(num);
+        return id && *id ? &records_[*id - 1] : nullptr;
+    }
+    // Stores `r` for frame `num` (the same record as an earlier frame's when equal).
+    const Record& store(std::uint32_t num, const Record& r) {
+        auto [it, added] = index_.try_emplace(r, std::uint32_t(records_.size()));
+        if (added) records_.push_back(r);
+        ids_.make(num) = it->second + 1;
+        return records_[it->second];
+    }
+    void clear() {
+        ids_.clear();
+        records_ = {};
+        index_ = {};
+    }
+    std::size_t distinct() const { return records_.size(); }
+
+private:
+    FrameTable<std::uint32_t> ids_;  // frame number → index in records_ + 1; 0: none
+    std::deque<Record> records_;     // never moved
+    std::unordered_map<Record, std::uint32_t, Hash> index_;
+};
+
+}  // namespace sockowner::plugin
