@@ -30,6 +30,7 @@ struct NetFile {
 extern const NetFile kNetFiles[8];
 
 inline constexpr int kTcpListen = 0x0A;
+inline constexpr int kTcpClose = 0x07;
 
 struct Stat {
     std::int32_t pid = 0, ppid = 0;

@@ -85,8 +85,12 @@ std::vector<TableEntry> read_tables(const Reader& proc, std::unordered_map<std::
             auto text = proc.read(base + f.name);
             if (!text) continue;
             any = true;
-            for (NetEntry& e : parse_net(*text))
-                if (e.inode != 0) out.push_back({&f, std::move(e), netns});
+            for (NetEntry& e : parse_net(*text)) {
+                // A TCP socket bound but neither listening nor connected owns no packet:
+                // the kernel answers a SYN to its port (an RST), not its process.
+                if (e.inode == 0 || (f.proto == Proto::tcp && e.state == kTcpClose)) continue;
+                out.push_back({&f, std::move(e), netns});
+            }
         }
         if (any) ++snap.namespaces;
     }

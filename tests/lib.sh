@@ -12,9 +12,10 @@ PIN_DIR=/sys/fs/bpf/sockowner-test-$TEST_NAME-$$
 
 cleanup() {
   local p
-  for p in "${CLEANUP_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${CLEANUP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  [ -d "$PIN_DIR" ] && "$SOCKOWNER" cleanup --pin-dir "$PIN_DIR" >/dev/null 2>&1
+  # Every step may fail (a process gone already) without cutting the cleanup short.
+  for p in "${CLEANUP_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${CLEANUP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -d "$PIN_DIR" ]; then "$SOCKOWNER" cleanup --pin-dir "$PIN_DIR" >/dev/null 2>&1 || true; fi
   if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT

@@ -33,6 +33,7 @@ void sockets_are_joined_to_their_process(void**) {
     assert_int_equal(shared->pid, 8421);
     assert_true(shared->shared);
     assert_int_equal(snap.sockets.size(), 7);
+    assert_null(find(snap, 20037));  // bound, not listening nor connected: owns no packet
     assert_true(find(snap, 20030)->listening);
     assert_false(find(snap, 20033)->listening);
     auto* mapped = find(snap, 20034);
