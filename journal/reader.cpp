@@ -2,6 +2,7 @@
 
 #include "schema.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,14 +67,29 @@ void read_process(const Stmt& st, int c, ProcessRow& r) {
 
 }  // namespace
 
+namespace {
+// What to do about a journal one may not read: join its group, when it has one.
+std::string access_hint(const struct stat& st) {
+    if (!(st.st_mode & S_IRGRP)) return " (only its owner may read it)";
+    group g{}, *res = nullptr;
+    char buf[4096];
+    std::string name = getgrgid_r(st.st_gid, &g, buf, sizeof buf, &res) == 0 && res ? res->gr_name
+                                                                                   : std::to_string(st.st_gid);
+    return " (readable by group " + name + ": join it, e.g. sudo usermod -aG " + name + " $USER, and log in again)";
+}
+}  // namespace
+
 JournalReader::JournalReader(const std::string& path) {
     // SQLite would report a missing file as "unable to open"; say what is wrong instead.
     struct stat st{};
     if (::stat(path.c_str(), &st) != 0)
         throw JournalError(path + ": cannot open journal: " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throw JournalError(path + ": not a regular file");
-    if (::access(path.c_str(), R_OK) != 0)
-        throw JournalError(path + ": cannot read journal: " + std::strerror(errno));
+    if (::access(path.c_str(), R_OK) != 0) {
+        std::string why = std::strerror(errno);
+        if (errno == EACCES) why += access_hint(st);
+        throw JournalError(path + ": cannot read journal: " + why);
+    }
     db_ = std::make_unique<Db>(path, Db::Mode::read_only);
     schema::validate(*db_);
 }

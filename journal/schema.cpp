@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include "text_escape.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -141,7 +143,7 @@ void check_tables(Db& db, std::int64_t version) {
         std::string type = st.text(0), name = st.text(1), table = st.text(2);
         if (type == "index" && expected.count(table)) continue;
         if (type != "table" || !expected.count(name))
-            throw JournalError("unexpected " + type + " '" + name + "'");
+            throw JournalError("unexpected " + escape_text(type) + " '" + escape_text(name) + "'");
         ++tables;
     }
     if (tables != expected.size()) throw JournalError("tables missing");

@@ -1,6 +1,7 @@
 #include "journal_follower.hpp"
 
 #include "journal_rows.hpp"
+#include "text_escape.hpp"
 
 #include <sys/stat.h>
 
@@ -35,8 +36,7 @@ const ProcessRow* JournalFollower::process(std::int64_t id) const {
 }
 
 std::string_view JournalFollower::socket_source(std::int64_t socket_id) const {
-    if (socket_id <= 0 || std::size_t(socket_id) >= source_by_socket_.size()) return {};
-    std::uint8_t i = source_by_socket_[std::size_t(socket_id)];
+    std::uint32_t i = source_by_socket_.find(socket_id);
     return i < sources_.size() ? std::string_view(sources_[i]) : std::string_view();
 }
 
@@ -74,18 +74,22 @@ void JournalFollower::read_changes() {
     bool first = socket_seq_ == 0 && process_seq_ == 0;
     TimeNs start = clock_();
     process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) {
-        processes_[p.id] = p;
+        ProcessRow& stored = processes_[p.id] = p;
+        // What a process calls itself reaches labels, columns, trees and tshark's output:
+        // control characters and bidi overrides as visible escapes, once, here.
+        for (std::string* text : {&stored.p.comm, &stored.p.cmdline, &stored.p.exe, &stored.p.user,
+                                  &stored.p.container, &stored.p.cgroup})
+            if (!text_is_safe(*text)) *text = escape_text(*text);
         ++process_generation_;
     });
     socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
         index_.upsert(r);
         coverage_.add_address(r.host_id, r.s.local.addr);
         if (r.id <= 0) return;
-        auto id = std::size_t(r.id);
-        if (id >= source_by_socket_.size()) source_by_socket_.resize(id + 1 + id / 2, 0xff);
-        auto it = std::find(sources_.begin(), sources_.end(), r.s.source);
-        if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), r.s.source);
-        source_by_socket_[id] = it == sources_.end() ? 0xff : std::uint8_t(it - sources_.begin());
+        std::string source = escape_text(r.s.source);
+        auto it = std::find(sources_.begin(), sources_.end(), source);
+        if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), source);
+        if (it != sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - sources_.begin()));
     });
     coverage_.set_runs(reader_->runs());
     if (first) {

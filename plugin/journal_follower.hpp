@@ -4,6 +4,7 @@
 #pragma once
 
 #include "host_coverage.hpp"
+#include "id_map.hpp"
 #include "owner_index.hpp"
 #include "reader.hpp"
 
@@ -81,7 +82,7 @@ private:
     OwnerIndex index_;
     HostCoverage coverage_;
     std::unordered_map<std::int64_t, ProcessRow> processes_;
-    std::vector<std::uint8_t> source_by_socket_;  // socket id → index in sources_
+    IdMap source_by_socket_;  // socket id → index in sources_ (memory follows rows, not ids)
     std::vector<std::string> sources_;
 };
 
