@@ -47,7 +47,8 @@ int proc_tap = -1;
 
 // One set of fields per side.
 struct SideFields {
-    int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, source = -1,
+    int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, cgroup = -1,
+        source = -1,
         match = -1, label = -1;
 };
 SideFields hf_proc_src, hf_proc_dst;
@@ -261,6 +262,7 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, cons
         proto_tree_add_uint(st, hf.uid, tvb, 0, 0, p->p.uid);
         add_string_if(st, hf.user, tvb, p->p.user);
         add_string_if(st, hf.container, tvb, p->p.container);
+        add_string_if(st, hf.cgroup, tvb, p->p.cgroup);
     }
     const char* source = o.is_kernel() ? "kernel" : o.source;
     if (source) proto_tree_add_string(st, hf.source, tvb, 0, 0, source);
@@ -291,8 +293,8 @@ bool fields_wanted(proto_tree* tree) {
     // Referencing a field references its protocol too: one check for the usual "no".
     if (!proto_field_is_referenced(tree, proto_proc)) return false;
     for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
-        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->source, f->match,
-                       f->label})
+        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->cgroup,
+                       f->source, f->match, f->label})
             if (proto_field_is_referenced(tree, hf)) return true;
     return proto_field_is_referenced(tree, hf_proc_pid) || proto_field_is_referenced(tree, hf_proc_name);
 }
@@ -377,7 +379,9 @@ void register_side_fields(GArray* out, SideFields& f, SideNames side) {
         side_field(&f.ppid, side, "parent PID", "ppid", FT_UINT32, nullptr),
         side_field(&f.uid, side, "UID", "uid", FT_UINT32, nullptr),
         side_field(&f.user, side, "user", "user", FT_STRING, nullptr),
-        side_field(&f.container, side, "container", "container", FT_STRING, "Container ID (docker, podman, k8s)"),
+        side_field(&f.container, side, "container", "container", FT_STRING,
+                   "Container ID (docker, containerd, CRI-O, podman, k8s), from the runtimes' cgroups only"),
+        side_field(&f.cgroup, side, "cgroup", "cgroup", FT_STRING, "The process's cgroup (v2) path"),
         side_field(&f.source, side, "owner recorded by", "source", FT_STRING,
                    "How the collector learnt the owner: ebpf, iterator, procfs; or kernel"),
         side_field(&f.match, side, "match", "match", FT_STRING,

@@ -12,7 +12,7 @@ tshark_plugin -G fields >"$WORK/fields.txt" 2>"$WORK/err.txt" || fail "tshark -G
 grep -P '^P\tProcess \(sockowner\)\tproc$' "$WORK/fields.txt" >/dev/null || fail "protocol proc not registered"
 expected=""
 for side in src dst; do
-  for f in pid name cmdline exe ppid uid user container source match label; do expected+="proc.$side.$f"$'\n'; done
+  for f in pid name cmdline exe ppid uid user container cgroup source match label; do expected+="proc.$side.$f"$'\n'; done
 done
 expected+="proc.pid"$'\n'"proc.name"$'\n'"proc.journal_unavailable"  # the expert item
 actual=$(grep -P '^F\t' "$WORK/fields.txt" | cut -f3 | grep '^proc\.')
