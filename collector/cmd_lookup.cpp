@@ -80,6 +80,10 @@ int cmd_lookup(int argc, char** argv) {
     if (!m) {
         std::fprintf(stderr, "sockowner: no owner known for %s %s -> %s at %s\n", std::string(proto_name(*proto)).c_str(),
                      format_endpoint(*src).c_str(), format_endpoint(*dst).c_str(), format_time(*at).c_str());
+        if (at_text == "now" && !rows.empty())
+            std::fprintf(stderr, "sockowner: %zu intervals on that port, none open now: give the packet's time, "
+                                 "e.g. --at '%s' or --at -10m\n",
+                         rows.size(), format_time(rows.back().s.opened).c_str());
         return kExitNotFound;
     }
     const SocketRow* row = nullptr;

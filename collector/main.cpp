@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  collect   run the collector (eBPF, or procfs polling) and write the journal\n"
     "  lookup    who owned PROTO SRC:PORT -> DST:PORT at a given time\n"
+    "  ls        who owns what now (PORT, PID or NAME), like ss -p\n"
     "  stats     what the journal holds and how the collector is doing\n"
     "  export    write the ownership intervals as JSON lines or CSV\n"
     "  snapshot  write a consistent, self-contained copy of the journal\n"
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
         const char* name;
         int (*fn)(int, char**);
     } const commands[] = {
-        {"collect", cmd_collect}, {"lookup", cmd_lookup},   {"stats", cmd_stats},
+        {"collect", cmd_collect}, {"lookup", cmd_lookup},   {"ls", cmd_ls},          {"stats", cmd_stats},
         {"export", cmd_export},   {"cleanup", cmd_cleanup}, {"snapshot", cmd_snapshot},
     };
     try {

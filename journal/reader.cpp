@@ -175,6 +175,17 @@ void JournalReader::intervals(std::optional<TimeNs> since, std::optional<TimeNs>
                            " WHERE (?1 IS NULL OR s.closed IS NULL OR s.closed >= ?1)"
                            " AND (?2 IS NULL OR s.opened <= ?2) ORDER BY s.opened, s.id");
     st.bind_opt(1, since).bind_opt(2, until);
+    each_interval(st, fn);
+}
+
+void JournalReader::open_intervals(const std::function<void(const SocketRow&, const ProcessRow*)>& fn) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + ", " + kProcessCols +
+                           " FROM sockets s LEFT JOIN processes p ON p.id = s.process_id"
+                           " WHERE s.closed IS NULL ORDER BY s.proto, s.local_port, s.opened");
+    each_interval(st, fn);
+}
+
+void JournalReader::each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn) {
     SocketRow s;
     ProcessRow p;
     while (st.step()) {

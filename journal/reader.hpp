@@ -62,6 +62,9 @@ public:
     // Refuses to overwrite `out`.
     void snapshot(const std::string& out, std::optional<TimeNs> since, std::optional<TimeNs> until);
 
+    // Intervals not closed yet (what the collector holds open), by protocol and port.
+    void open_intervals(const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
+
     std::vector<RunRow> runs();
     std::vector<std::pair<std::string, std::int64_t>> counters(std::int64_t run_id);
     std::vector<SocketCount> socket_counts();
@@ -69,6 +72,7 @@ public:
     std::int64_t file_size();
 
 private:
+    void each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
     std::unique_ptr<Db> db_;
 };
 

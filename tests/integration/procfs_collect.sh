@@ -40,12 +40,25 @@ check "TCP accepted" tcp "127.0.0.1:$lport" "127.0.0.1:$cport"
 check "TCP listener" tcp "127.0.0.1:$lport" "127.0.0.1:1"
 check "UDP socket"   udp "127.0.0.1:$uport" "10.9.9.9:53"
 
+# Who owns what now (ls), and export filtered by process and port.
+"$SOCKOWNER" ls --journal "$J" so-test-child >"$WORK/ls.txt" || fail "ls found nothing for so-test-child"
+[ "$(grep -c " $pid so-test-child " "$WORK/ls.txt")" -eq 4 ] || fail "ls: $(cat "$WORK/ls.txt")"
+"$SOCKOWNER" ls --journal "$J" "$uport" | grep -q "udp .*127.0.0.1:$uport .* $pid so-test-child" || fail "ls PORT"
+"$SOCKOWNER" ls --journal "$J" no-such-process >/dev/null && fail "ls of an unknown name found something"
+[ "$("$SOCKOWNER" export --journal "$J" --pid "$pid" | wc -l)" -eq 4 ] || fail "export --pid"
+[ "$("$SOCKOWNER" export --journal "$J" --name so-test-child --port "$lport" | wc -l)" -eq 3 ] ||
+  fail "export --name --port: $("$SOCKOWNER" export --journal "$J" --name so-test-child --port "$lport")"
+
 wait "$CHILD"
 sleep 0.5
 # After the child has gone its intervals are closed, and still answer for the past.
 "$SOCKOWNER" lookup --journal "$J" --json --at -1s tcp "127.0.0.1:$cport" "127.0.0.1:$lport" >"$WORK/l.json" ||
   fail "lookup of the closed connection failed"
 [ -n "$(json_get "$WORK/l.json" closed)" ] || fail "interval not closed after the child exited"
+sleep 1.2
+"$SOCKOWNER" lookup --journal "$J" tcp "127.0.0.1:$cport" "127.0.0.1:$lport" 2>"$WORK/hint.txt" &&
+  fail "lookup without --at found the closed connection"
+grep -q "none open now: give the packet's time, e.g. --at" "$WORK/hint.txt" || fail "no --at hint: $(cat "$WORK/hint.txt")"
 
 stop_collector
 grep -q 'signal 15: flushing' "$WORK/collector.log" || fail "no clean-shutdown message"
