@@ -95,7 +95,9 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
     if (p.has_parent_path()) {
         std::error_code ec;
         std::filesystem::create_directories(p.parent_path(), ec);
-        if (ec) throw JournalError(path + ": cannot create directory: " + ec.message());
+        if (ec)
+            throw JournalError(path + ": cannot create directory: " + ec.message() +
+                               " (choose a journal you may write: --journal PATH or $SOCKOWNER_JOURNAL)");
     }
     // Reopened at the same path (a rotation): the lock passes on, it is not taken again.
     lock_fd_ = predecessor && predecessor->lock_fd_ >= 0 ? ::fcntl(predecessor->lock_fd_, F_DUPFD_CLOEXEC, 0)
