@@ -49,15 +49,17 @@ int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list ap) {
     return n;
 }
 
+// Checks use the effective credentials (AT_EACCESS): access() would check with the
+// real uid and, for a service user, without its capabilities (CAP_DAC_READ_SEARCH).
 std::string tracefs_root() {
     for (const char* p : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
-        if (access((std::string(p) + "/events").c_str(), F_OK) == 0) return p;
+        if (faccessat(AT_FDCWD, (std::string(p) + "/events").c_str(), F_OK, AT_EACCESS) == 0) return p;
     return "";
 }
 
 bool tracepoint_exists(const std::string& tracefs, const char* category, const char* name) {
     return !tracefs.empty() &&
-           access((tracefs + "/events/" + category + "/" + name).c_str(), F_OK) == 0;
+           faccessat(AT_FDCWD, (tracefs + "/events/" + category + "/" + name).c_str(), F_OK, AT_EACCESS) == 0;
 }
 
 bool btf_has_enum_value(const btf* b, const char* enum_name, const char* value) {

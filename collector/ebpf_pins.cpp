@@ -151,7 +151,8 @@ void Pins::reuse_map(bpf_map* map, std::vector<std::string>& notes) {
 Pins::Prior Pins::prior_link(bpf_object* obj, bpf_program* prog) const {
     std::string name = bpf_program__name(prog);
     Fd link(bpf_obj_get(link_path(name).c_str()));
-    if (link.fd < 0) return access(legacy_link_path(name).c_str(), F_OK) == 0 ? Prior::older : Prior::none;
+    if (link.fd < 0)
+        return faccessat(AT_FDCWD, legacy_link_path(name).c_str(), F_OK, AT_EACCESS) == 0 ? Prior::older : Prior::none;
     bpf_link_info linfo{};
     std::uint32_t len = sizeof linfo;
     if (bpf_obj_get_info_by_fd(link.fd, &linfo, &len)) return Prior::older;

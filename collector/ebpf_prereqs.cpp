@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -101,7 +102,7 @@ std::string prepare_host(const std::string& pin_dir, HostPaths& out) {
     if (auto missing = missing_capabilities(*caps); !missing.empty())
         return missing + (geteuid() == 0 ? "" : " (not root)");
 
-    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    if (faccessat(AT_FDCWD, "/sys/kernel/btf/vmlinux", R_OK, AT_EACCESS) != 0)
         return "no BTF at /sys/kernel/btf/vmlinux (kernel built without CONFIG_DEBUG_INFO_BTF)";
 
     std::string mounts = slurp("/proc/mounts");
@@ -120,7 +121,8 @@ std::string prepare_host(const std::string& pin_dir, HostPaths& out) {
         }
     }
     // Tracepoints are found through tracefs.
-    if (access("/sys/kernel/tracing/events", F_OK) != 0 && access("/sys/kernel/debug/tracing/events", F_OK) != 0) {
+    if (faccessat(AT_FDCWD, "/sys/kernel/tracing/events", F_OK, AT_EACCESS) != 0 &&
+        faccessat(AT_FDCWD, "/sys/kernel/debug/tracing/events", F_OK, AT_EACCESS) != 0) {
         if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0)
             SO_INFO("mounted tracefs at /sys/kernel/tracing");
         else
