@@ -246,8 +246,9 @@ void Collector::retire_old(TimeNs now) {
     for (auto it = retiring_.begin(); it != retiring_.end();) {
         try {
             (*it)->close();  // flushes and ends its run
-            (*it)->make_self_contained();
-            it = retiring_.erase(it);
+            std::string where = (*it)->current_path();
+            it = retiring_.erase(it);  // its connection closed (persistent WAL: no file touched by name)
+            if (!where.empty()) JournalWriter::make_self_contained(where);
         } catch (const JournalError& e) {
             SO_DEBUG("%s: %zu operations for the old journal file wait", e.what(), (*it)->pending());
             ++it;

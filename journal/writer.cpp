@@ -560,9 +560,13 @@ std::string JournalWriter::follow_rotation() {
     return now;
 }
 
-bool JournalWriter::make_self_contained() {
+bool JournalWriter::make_self_contained(const std::string& path) {
+    // A connection of its own, under the file's present name: the connection that wrote
+    // it knows it by its old name, which the new journal now has, and would delete the
+    // new journal's -wal by that name when leaving WAL mode.
     try {
-        db_->exec("PRAGMA journal_mode = DELETE");  // the log into the file, -wal and -shm gone
+        Db db(path, Db::Mode::read_write_create);
+        db.exec("PRAGMA journal_mode = DELETE");  // the log into the file, -wal and -shm gone
         return true;
     } catch (const JournalError&) {
         return false;  // a reader has it open: it stays in WAL mode, whole all the same

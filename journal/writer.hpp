@@ -89,9 +89,9 @@ public:
     // After the file was moved (a rotation) and before a new journal is opened at its
     // path: its -wal and -shm follow it if they were left behind. Returns where it is.
     std::string follow_rotation();
-    // For a rotated file no collector writes any more (after close()): one file, no
-    // -wal and -shm, that can be copied, compressed or sent. False if a reader has it.
-    bool make_self_contained();
+    // For a rotated file no collector writes any more (its writer destroyed): one file,
+    // no -wal and -shm, that can be copied, compressed or sent. False if a reader has it.
+    static bool make_self_contained(const std::string& path);
 
     const std::string& path() const { return db_->path(); }
     std::int64_t rows_written() const { return rows_written_; }
