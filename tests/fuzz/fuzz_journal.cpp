@@ -33,16 +33,14 @@ void read_as_cli(const std::string& path) {
     JournalReader r(path);
     OwnerIndex index;
     std::vector<SocketRow> some;
-    std::unordered_map<std::int64_t, ProcessRow> processes;
-    std::int64_t seq = r.processes_since(0, [&](const ProcessRow& p) {
-        if (processes.size() < 64) processes.emplace(p.id, p);
-    });
-    r.processes_since(seq / 2, [](const ProcessRow&) {});
+    std::unordered_map<std::int64_t, ProcessRow> processes;  // as the follower keeps them
+    std::int64_t seq = r.processes_since(0, [&](const ProcessRow& p) { processes[p.id] = p; });
+    r.processes_since(seq / 2, [&](const ProcessRow& p) { processes[p.id] = p; });  // a later refresh
     seq = r.sockets_since(0, [&](const SocketRow& s) {
         index.upsert(s);
         if (some.size() < 32) some.push_back(s);
     });
-    r.sockets_since(seq / 2, [&](const SocketRow& s) { index.upsert(s); });  // the follower's later reads
+    r.sockets_since(seq / 2, [&](const SocketRow& s) { index.upsert(s); });  // a later refresh: updates
 
     const MatchOptions opt;
     for (const SocketRow& s : some) {
@@ -53,7 +51,7 @@ void read_as_cli(const std::string& path) {
         q.remote = {};
         q.at = s.s.closed.value_or(s.s.opened);
         index.find(q, opt);
-        for (const SocketRow& c : r.sockets_on_port(s.s.proto, s.s.local.port)) (void)c;
+        (void)r.sockets_on_port(s.s.proto, s.s.local.port);
         auto p = r.process(s.process_id);
         auto fields = interval_fields(s, p ? &*p : nullptr);
         (void)to_json(fields);
