@@ -45,7 +45,7 @@ IpAddr IpAddr::v6(const std::uint8_t bytes[16]) {
 std::optional<IpAddr> IpAddr::parse(std::string_view text) {
     if (text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
     char buf[INET6_ADDRSTRLEN] = {};
-    std::memcpy(buf, text.data(), text.size());
+    if (!text.empty()) std::memcpy(buf, text.data(), text.size());  // a NULL column's view has no data()
     std::uint8_t raw[16];
     if (inet_pton(AF_INET, buf, raw) == 1) {
         std::uint32_t v;

@@ -1,6 +1,7 @@
 #include "reader.hpp"
 
 #include "schema.hpp"
+#include "timeutil.hpp"
 
 #include <grp.h>
 #include <sys/stat.h>
@@ -40,8 +41,8 @@ bool read_socket(const Stmt& st, int c, SocketRow& r) {
     r.s.netns = std::uint64_t(st.i64(c + 10));
     r.s.cookie = std::uint64_t(st.i64(c + 11));
     if (std::string_view source = st.text_view(c + 12); source != r.s.source) r.s.source = source;
-    r.s.opened = st.i64(c + 13);
-    r.s.closed = st.is_null(c + 14) ? std::nullopt : std::optional<TimeNs>(st.i64(c + 14));
+    r.s.opened = clamp_time(st.i64(c + 13));
+    r.s.closed = st.is_null(c + 14) ? std::nullopt : std::optional<TimeNs>(clamp_time(st.i64(c + 14)));
     return true;
 }
 
@@ -51,7 +52,7 @@ void read_process(const Stmt& st, int c, ProcessRow& r) {
     r.host_id = st.i64(c + 2);
     r.p.pid = std::int32_t(st.i64(c + 3));
     r.p.start_ticks = std::uint64_t(st.i64(c + 4));
-    r.p.start_time = st.i64(c + 5);
+    r.p.start_time = clamp_time(st.i64(c + 5));
     r.p.ppid = std::int32_t(st.i64(c + 6));
     r.p.uid = std::uint32_t(st.i64(c + 7));
     r.p.gid = std::uint32_t(st.i64(c + 8));
@@ -61,8 +62,8 @@ void read_process(const Stmt& st, int c, ProcessRow& r) {
     r.p.cmdline = st.text(c + 12);
     r.p.cgroup = st.text(c + 13);
     r.p.container = st.text(c + 14);
-    r.first_seen = st.i64(c + 15);
-    r.exit_time = st.is_null(c + 16) ? std::nullopt : std::optional<TimeNs>(st.i64(c + 16));
+    r.first_seen = clamp_time(st.i64(c + 15));
+    r.exit_time = st.is_null(c + 16) ? std::nullopt : std::optional<TimeNs>(clamp_time(st.i64(c + 16)));
 }
 
 }  // namespace
@@ -200,8 +201,9 @@ std::vector<RunRow> JournalReader::runs() {
     Stmt st = db_->prepare("SELECT id, host_id, pid, version, mode, reason, started, stopped FROM runs ORDER BY id");
     std::vector<RunRow> out;
     while (st.step()) {
-        RunRow r{st.i64(0), st.i64(1), st.i64(2), st.text(3), st.text(4), st.text(5), st.i64(6), std::nullopt};
-        if (!st.is_null(7)) r.stopped = st.i64(7);
+        RunRow r{st.i64(0), st.i64(1), st.i64(2), st.text(3), st.text(4), st.text(5), clamp_time(st.i64(6)),
+                 std::nullopt};
+        if (!st.is_null(7)) r.stopped = clamp_time(st.i64(7));
         out.push_back(std::move(r));
     }
     return out;

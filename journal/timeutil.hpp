@@ -3,6 +3,7 @@
 
 #include "types.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,21 @@ namespace sockowner {
 
 inline constexpr TimeNs kNsPerMs = 1'000'000;
 inline constexpr TimeNs kNsPerSec = 1'000'000'000;
+
+// Times from files (journals, captures) may be anything: held within ±2^62 ns (the
+// years 1824 to 2116), sums and differences with any slack stay far from overflow.
+inline constexpr TimeNs kTimeLimit = TimeNs(1) << 62;
+constexpr TimeNs clamp_time(TimeNs t) { return t < -kTimeLimit ? -kTimeLimit : t > kTimeLimit ? kTimeLimit : t; }
+// |a - b| and a + b that saturate instead of overflowing, for times whose origin is
+// not known to be clamped.
+inline TimeNs time_distance(TimeNs a, TimeNs b) {
+    TimeNs d;
+    return __builtin_sub_overflow(a, b, &d) || d == INT64_MIN ? INT64_MAX : d < 0 ? -d : d;
+}
+inline TimeNs time_add(TimeNs t, TimeNs d) {
+    TimeNs r;
+    return __builtin_add_overflow(t, d, &r) ? (d > 0 ? INT64_MAX : INT64_MIN) : r;
+}
 
 TimeNs wall_now();
 TimeNs boot_now();  // CLOCK_BOOTTIME, the clock of bpf_ktime_get_boot_ns()

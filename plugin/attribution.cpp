@@ -1,5 +1,7 @@
 #include "attribution.hpp"
 
+#include "timeutil.hpp"
+
 #include <ctime>
 
 namespace sockowner::plugin {
@@ -99,7 +101,7 @@ FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
     bool wait_dst = !dst && worth_waiting(plan.dst);
     if (wait_src || wait_dst) {
         ++waits_;
-        TimeNs deadline = (wait_src ? plan.src : plan.dst).query.at + opt_.live_wait;
+        TimeNs deadline = time_add((wait_src ? plan.src : plan.dst).query.at, opt_.live_wait);
         for (TimeNs now = waiter.wall_now(); now < deadline; now = waiter.wall_now()) {
             waiter.sleep(std::min(opt_.live_requery, deadline - now));
             journal_.refresh(opt_.live_requery);

@@ -1,5 +1,7 @@
 #include "conversation_cache.hpp"
 
+#include "timeutil.hpp"
+
 #include <cstring>
 
 namespace sockowner::plugin {
@@ -114,7 +116,7 @@ std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& 
     if (f == kNone) return std::nullopt;
     Side& s = flows_[f].side[side];
     if (!s.owner.known()) return std::nullopt;
-    TimeNs gap = at >= s.last ? at - s.last : s.last - at;
+    TimeNs gap = time_distance(at, s.last);
     if (gap > idle_) return std::nullopt;
     if (at > s.last) s.last = at;
     if (at > newest_) newest_ = at;

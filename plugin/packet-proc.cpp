@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -31,6 +32,7 @@
 #include "packet_headers.hpp"
 #include "paths.hpp"
 #include "side_plan.hpp"
+#include "timeutil.hpp"
 
 using namespace sockowner;
 using namespace sockowner::plugin;
@@ -180,7 +182,11 @@ IpAddr to_ip(const address& a) {
 }
 
 TimeNs packet_time(const packet_info* pinfo) {
-    return TimeNs(pinfo->abs_ts.secs) * 1'000'000'000 + pinfo->abs_ts.nsecs;
+    // A capture's clock may be anything (pcapng's if_tsoffset, if_tsresol): held
+    // within what the journal's times can be.
+    constexpr time_t kLimitSecs = time_t(kTimeLimit / kNsPerSec);
+    time_t secs = std::clamp<time_t>(pinfo->abs_ts.secs, -kLimitSecs, kLimitSecs);
+    return clamp_time(TimeNs(secs) * kNsPerSec + pinfo->abs_ts.nsecs);
 }
 
 FrameSide frame_side(const SideOwner& o) {
