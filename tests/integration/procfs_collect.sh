@@ -7,7 +7,7 @@ need_root "procfs mode must see every process's fd table"
 J=$WORK/j.db
 start_collector "$J" --mode procfs --poll-interval 100
 
-# The child names itself, opens its sockets, reports them, holds them 3 s.
+# The child names itself, opens its sockets, reports them, holds them 8 s.
 python3 - "$WORK/child.txt" <<'PY' &
 import os, socket, sys, time
 with open("/proc/self/comm", "w") as f:
@@ -19,7 +19,7 @@ udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0
 with open(sys.argv[1] + ".tmp", "w") as f:
     print(os.getpid(), lst.getsockname()[1], cli.getsockname()[1], udp.getsockname()[1], file=f)
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-time.sleep(3)
+time.sleep(8)  # through every check below
 PY
 CHILD=$!
 CLEANUP_PIDS+=("$CHILD")
