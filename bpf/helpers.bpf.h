@@ -185,12 +185,12 @@ static __always_inline void report_tuple(__u64 sk, struct so_sk_state *st, __u64
 	if (!st->owner.start_ns)
 		return; /* accepted from a listener older than the programs: no owner yet */
 	__u64 h = tuple_hash(t, &st->owner);
-	if (h == st->emitted)
-		return;
-	if (emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, st->since, sk, cookie, st->netns, t,
-			&st->owner)) {
+	if (h == st->emitted || emit_socket(SO_EV_SOCKET, st->inherited ? SO_F_INHERITED : 0, st->since, sk, cookie,
+					    st->netns, t, &st->owner)) {
 		st->emitted = h;
 		st->since = 0;
+		st->reported = 1;
+		st->reported_connected = t->rport != 0;
 	}
 }
 
@@ -232,6 +232,7 @@ static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u
 	st->last_use = now;
 	st->inherited = 0;
 	st->used = 1;
+	st->reported = 0;
 	return true;
 }
 

@@ -23,6 +23,9 @@ struct so_sk_state {
 	__u32 inherited;  /* owner copied from the listener */
 	__u32 used;       /* the owner was set by a send/receive/connect/bind, not by socket() */
 	__u32 switches;   /* owner changes after the first use */
+	__u32 reported;   /* this owner and the socket's present tuple were reported: packets
+	                     need no more work until a hook that changes either clears it */
+	__u32 reported_connected; /* ... with a remote end (a UDP disconnect changes the tuple) */
 };
 
 struct {

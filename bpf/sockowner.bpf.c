@@ -51,6 +51,8 @@ int so_sock_create(struct bpf_sock *sk)
 	st->inherited = 0;
 	st->used = 0;
 	st->switches = 0;
+	st->reported = 0;
+	st->reported_connected = 0;
 	return 1;
 }
 
@@ -60,6 +62,8 @@ static __always_inline int on_bind(struct bpf_sock *sk, const int read)
 {
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	struct so_sk_state *st = claim(sk, cookie);
+	if (st)
+		st->reported = 0; /* a new local end */
 	if (st && sk->protocol != IPPROTO_TCP)
 		report(sk, st, cookie, read);
 	return 1;
@@ -72,27 +76,32 @@ SEC("cgroup/post_bind6")
 int so_post_bind6(struct bpf_sock *sk) { return on_bind(sk, SO_READ_V6); }
 
 /* connect(), sendmsg() and recvmsg() hooks run before the call completes: the tuple is
- * reported by the first packet; here only the owner is taken. */
-static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx)
+ * reported by the first packet; here only the owner is taken. connect() gives a new
+ * remote end; sendmsg()/recvmsg() with an address are an unconnected socket's, so a
+ * socket reported connected has been disconnected (connect(AF_UNSPEC)). */
+static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, const bool connecting)
 {
 	struct bpf_sock *sk = ctx->sk;
-	if (sk)
-		claim(sk, bpf_get_socket_cookie(ctx));
+	if (!sk)
+		return 1;
+	struct so_sk_state *st = claim(sk, bpf_get_socket_cookie(ctx));
+	if (st && (connecting || st->reported_connected))
+		st->reported = 0;
 	return 1;
 }
 
 SEC("cgroup/connect4")
-int so_connect4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_connect4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, true); }
 SEC("cgroup/connect6")
-int so_connect6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_connect6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, true); }
 SEC("cgroup/sendmsg4")
-int so_sendmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_sendmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, false); }
 SEC("cgroup/sendmsg6")
-int so_sendmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_sendmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, false); }
 SEC("cgroup/recvmsg4")
-int so_recvmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_recvmsg4(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, false); }
 SEC("cgroup/recvmsg6")
-int so_recvmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx); }
+int so_recvmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, false); }
 
 /* ---- packets: report a socket the first time a tuple is seen ------------------ */
 
@@ -106,6 +115,7 @@ static __always_inline void adopt_listener_copy(struct so_sk_state *st, __u64 co
 	st->since = 0;
 	st->switches = 0;
 	st->used = 0;
+	st->reported = 0;
 	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
 }
 
@@ -121,6 +131,8 @@ static __always_inline int on_skb(struct __sk_buff *skb)
 	if (!st)
 		return 1; /* older than the programs: the start-up snapshot has it */
 	__u64 cookie = bpf_get_socket_cookie(skb);
+	if (st->reported && st->cookie == cookie)
+		return 1; /* nothing new to learn: the per-packet cost is this check */
 	if (st->cookie != cookie)
 		adopt_listener_copy(st, cookie); /* established before the programs saw it */
 	report(sk, st, cookie, SO_READ_V4 | SO_READ_V6);
@@ -150,7 +162,8 @@ static __always_inline int on_use(struct sock *sk)
 	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns &&
 	    st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
 		st->last_use = now;
-		st->used = 1;
+		if (!st->used)
+			st->used = 1;
 		return 0;
 	}
 	SO_VARIANT_MARK();

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# What the kernel programs cost per packet and per send/receive, against empty programs
+# attached the same way (the hook and bpf_stats themselves), in one run:
+#
+#   sudo bench/packet_overhead.sh [BUILD_DIR] [ROUNDS] [MESSAGES]
+#
+# A loopback TCP and a UDP request/response (MESSAGES each, pinned to CPU 0) run while
+# (a) two empty cgroup_skb programs and two empty tp_btf sock_send/recv_length programs
+# are attached to the root cgroup, then (b) the collector's programs. bpf_stats gives
+# each program's run count and run time: ns per run, medians over ROUNDS alternating
+# rounds, and our cost above the empty floor. The same rounds time the workloads with
+# no programs and with the collector running: the ratio is what a workload pays.
+set -euo pipefail
+build=${1:-build}
+rounds=${2:-5}
+msgs=${3:-100000}
+S=$build/collector/sockowner
+[ "$(id -u)" -eq 0 ] || { echo "packet_overhead: needs root" >&2; exit 1; }
+[ -x "$S" ] || { echo "packet_overhead: no $S (build first)" >&2; exit 1; }
+work=$(mktemp -d /tmp/sockowner-overhead-XXXXXX)
+pins=/sys/fs/bpf/sockowner-bench-$$
+CG=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+collector=""
+cleanup() {
+  [ -z "$collector" ] || { kill "$collector" 2>/dev/null; wait "$collector" 2>/dev/null || true; }
+  "$S" cleanup --pin-dir "$pins" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+}
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+trap cleanup EXIT
+
+# The empty programs, loaded and attached (links pinned, so removing the pins detaches).
+cat >"$work/empty.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+char LICENSE[] SEC("license") = "GPL";
+SEC("cgroup_skb/egress") int empty_egress(struct __sk_buff *skb) { return 1; }
+SEC("cgroup_skb/ingress") int empty_ingress(struct __sk_buff *skb) { return 1; }
+SEC("tp_btf/sock_send_length") int BPF_PROG(empty_send, struct sock *sk, int ret, int flags) { return 0; }
+SEC("tp_btf/sock_recv_length") int BPF_PROG(empty_recv, struct sock *sk, int ret, int flags) { return 0; }
+EOF
+clang -O2 -g -target bpf -I"$build/bpf" -c "$work/empty.bpf.c" -o "$work/empty.bpf.o"
+# A holder process loads and attaches them, then waits: its exit detaches them.
+cat >"$work/empty_holder.c" <<'EOF'
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
+    if (!obj || bpf_object__load(obj)) return 1;
+    int cg = open(argv[2], O_RDONLY | O_DIRECTORY);
+    struct bpf_program *p;
+    bpf_object__for_each_program(p, obj) {
+        int is_cg = !strncmp(bpf_program__section_name(p), "cgroup", 6);
+        if (!(is_cg ? bpf_program__attach_cgroup(p, cg) : bpf_program__attach(p))) return 1;
+    }
+    printf("attached\n");
+    fflush(stdout);
+    pause();
+    return 0;
+}
+EOF
+gcc -O2 -o "$work/empty_holder" "$work/empty_holder.c" -lbpf
+attach_empty() { "$work/empty_holder" "$work/empty.bpf.o" "$CG"; }
+
+# workload KIND: MESSAGES request/responses on loopback, pinned to CPU 0; prints seconds.
+workload() {
+  taskset -c 0 python3 - "$1" "$msgs" <<'PY'
+import socket, sys, time
+kind, n = sys.argv[1], int(sys.argv[2])
+if kind == "tcp":
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen()
+    c = socket.create_connection(a.getsockname()); s, _ = a.accept()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.connect(s.getsockname())
+    s.connect(c.getsockname())
+t = time.perf_counter()
+for _ in range(n):
+    c.send(b"x"); s.recv(16); s.send(b"y"); c.recv(16)
+print(f"{time.perf_counter() - t:.4f}")
+PY
+}
+
+# stats NAME...: "runs ns" summed over the loaded programs with these names.
+stats() {
+  bpftool prog show -j | python3 -c '
+import json, sys
+names = set(sys.argv[1:])
+runs = ns = 0
+for p in json.load(sys.stdin):
+    if p.get("name") in names:
+        runs += p.get("run_cnt", 0); ns += p.get("run_time_ns", 0)
+print(runs, ns)' "$@"
+}
+# per_run NAMES -- COMMAND: ns per program run during COMMAND.
+per_run() {
+  local names=() before after
+  while [ "$1" != -- ]; do names+=("$1"); shift; done; shift
+  read -r r0 n0 < <(stats "${names[@]}")
+  "$@" >/dev/null
+  read -r r1 n1 < <(stats "${names[@]}")
+  python3 -c "print(f'{($n1 - $n0) / max(1, $r1 - $r0):.1f}')"
+}
+
+declare -A res
+# bpf_stats costs time in every program run: on only while program times are taken.
+stats_on() { sysctl -qw kernel.bpf_stats_enabled="$1"; }
+for ((r = 1; r <= rounds; r++)); do
+  stats_on 0
+  for kind in tcp udp; do
+    res[bare_$kind]+="$(workload "$kind") "
+  done
+  stats_on 1
+  attach_empty >"$work/empty.log" 2>&1 &
+  holder=$!
+  until grep -q attached "$work/empty.log" 2>/dev/null; do sleep 0.05; done
+  res[empty_skb]+="$(per_run empty_egress empty_ingress -- workload tcp) "
+  res[empty_use]+="$(per_run empty_send empty_recv -- workload tcp) "
+  kill "$holder"; wait "$holder" 2>/dev/null || true
+  "$S" collect --journal "$work/j.db" --pin-dir "$pins" --mode ebpf >"$work/collector.log" 2>&1 &
+  collector=$!
+  until grep -q 'mode:' "$work/collector.log"; do sleep 0.05; done
+  res[ours_skb]+="$(per_run so_egress so_ingress -- workload tcp) "
+  res[ours_use]+="$(per_run so_send so_recv -- workload tcp) "
+  stats_on 0
+  for kind in tcp udp; do
+    res[with_$kind]+="$(workload "$kind") "
+  done
+  kill "$collector"; wait "$collector" || true; collector=""
+done
+python3 - "$rounds" "$msgs" <<PY
+import statistics as st, sys
+r = {k: [float(x) for x in v.split()] for k, v in {
+    "bare_tcp": "${res[bare_tcp]}", "bare_udp": "${res[bare_udp]}", "with_tcp": "${res[with_tcp]}",
+    "with_udp": "${res[with_udp]}", "empty_skb": "${res[empty_skb]}", "empty_use": "${res[empty_use]}",
+    "ours_skb": "${res[ours_skb]}", "ours_use": "${res[ours_use]}"}.items()}
+m = {k: st.median(v) for k, v in r.items()}
+print(f"medians of {sys.argv[1]} rounds, {sys.argv[2]} request/responses each")
+print(f"per packet (cgroup_skb, per run): empty {m['empty_skb']:.1f} ns, sockowner {m['ours_skb']:.1f} ns: "
+      f"+{m['ours_skb'] - m['empty_skb']:.1f} ns")
+print(f"per send/receive (tp_btf, per run): empty {m['empty_use']:.1f} ns, sockowner {m['ours_use']:.1f} ns: "
+      f"+{m['ours_use'] - m['empty_use']:.1f} ns")
+for k in ("tcp", "udp"):
+    print(f"{k.upper()} request/response: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
+          f"{m['with_' + k] / m['bare_' + k]:.3f}x")
+PY
