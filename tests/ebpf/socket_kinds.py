@@ -6,6 +6,7 @@ usage: socket_kinds.py OUTFILE HOLD
 The process names itself "so-kinds"; one socket is opened by a thread with another
 name, to check that the process's name is recorded, not the thread's.
 """
+import ctypes
 import os
 import socket
 import sys
@@ -17,6 +18,7 @@ with open("/proc/self/comm", "w") as f:
     f.write("so-kinds")
 
 lines, keep = [], []
+libc = ctypes.CDLL(None, use_errno=True)
 
 
 def ep(addr):
@@ -49,7 +51,23 @@ def udp(family, host):
     connected.send(b"hello")
     unconnected = socket.socket(family, socket.SOCK_DGRAM)
     unconnected.sendto(b"hello", recv_only.getsockname()[:2])
-    keep.extend([recv_only, connected, unconnected])
+    # Connected, then connected elsewhere; connected, then disconnected (AF_UNSPEC)
+    # and sending unconnected: each new tuple is reported, however often it changes.
+    redial = socket.socket(family, socket.SOCK_DGRAM)
+    redial.connect(recv_only.getsockname()[:2])
+    redial.send(b"first")
+    redial.connect(far)
+    redial.send(b"second")
+    dropped = socket.socket(family, socket.SOCK_DGRAM)
+    dropped.connect(recv_only.getsockname()[:2])
+    dropped.send(b"first")
+    unspec = (ctypes.c_ubyte * 28)()  # a sockaddr whose family is AF_UNSPEC
+    if libc.connect(dropped.fileno(), unspec, len(unspec)) != 0:
+        raise OSError(ctypes.get_errno(), "connect(AF_UNSPEC)")
+    dropped.sendto(b"second", recv_only.getsockname()[:2])
+    keep.extend([recv_only, connected, unconnected, redial, dropped])
+    lines.append(f"udp{v}-reconnected udp {ep(redial.getsockname())} {ep(far)}")
+    lines.append(f"udp{v}-disconnected udp {ep(dropped.getsockname())} {ep(far)}")
     lines.append(f"udp{v}-receive-only udp {ep(recv_only.getsockname())} {ep(far)}")
     lines.append(f"udp{v}-connected udp {ep(connected.getsockname())} {ep(connected.getpeername())}")
     # An unconnected, unbound socket is bound to the any-address by its first send.

@@ -32,7 +32,7 @@ while read -r desc proto src dst; do
   n=$((n + 1))
 done <"$WORK/kinds.txt"
 grep -q '^ping4 ' "$WORK/kinds.txt" || fail "ping sockets could not be created"
-[ "$n" -eq 15 ] || fail "checked $n sockets, expected 15"
+[ "$n" -eq 19 ] || fail "checked $n sockets, expected 19"
 
 # The exec event gave the command line and executable even for this short-lived child.
 "$SOCKOWNER" lookup --journal "$J" --json tcp "$(awk '$1=="tcp4-client"{print $3}' "$WORK/kinds.txt")" \
