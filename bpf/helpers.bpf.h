@@ -236,6 +236,21 @@ static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u
 	return true;
 }
 
+/* A socket's state starting over for `cookie`: nothing reported, no previous owner to
+ * hand over from; `inherited` when the owner is a listener's copied into it. */
+static __always_inline void fresh_state(struct so_sk_state *st, __u64 cookie, __u32 inherited)
+{
+	st->cookie = cookie;
+	st->inherited = inherited;
+	st->emitted = 0;
+	st->since = 0;
+	st->switches = 0;
+	st->used = 0;
+	st->reported = 0;
+	st->reported_connected = 0;
+	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
+}
+
 /* The socket's state, created for sockets older than the programs (null, counted,
  * when the kernel cannot allocate it). */
 static __always_inline struct so_sk_state *state_of(void *sk)

@@ -44,15 +44,7 @@ int so_sock_create(struct bpf_sock *sk)
 	}
 	current_owner(&st->owner);
 	st->netns = current_netns();
-	st->cookie = bpf_get_socket_cookie(sk);
-	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
-	st->emitted = 0;
-	st->since = 0;
-	st->inherited = 0;
-	st->used = 0;
-	st->switches = 0;
-	st->reported = 0;
-	st->reported_connected = 0;
+	fresh_state(st, bpf_get_socket_cookie(sk), 0);
 	return 1;
 }
 
@@ -109,14 +101,7 @@ int so_recvmsg6(struct bpf_sock_addr *ctx) { return on_sock_addr(ctx, false); }
  * owner stands (marked inherited) until a process accepts or uses the socket. */
 static __always_inline void adopt_listener_copy(struct so_sk_state *st, __u64 cookie)
 {
-	st->cookie = cookie;
-	st->inherited = 1;
-	st->emitted = 0;
-	st->since = 0;
-	st->switches = 0;
-	st->used = 0;
-	st->reported = 0;
-	st->owner_set = st->last_use = bpf_ktime_get_boot_ns();
+	fresh_state(st, cookie, 1);
 }
 
 static __always_inline int on_skb(struct __sk_buff *skb)

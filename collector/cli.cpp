@@ -12,6 +12,14 @@ std::optional<TimeNs> parse_millis(const char* text) {
     return parse_duration(s);
 }
 
+TimeNs time_argument(const char* command, const char* text, TimeNs now) {
+    auto t = parse_time(text, now);
+    if (!t)
+        throw UsageError(std::string(command) + ": bad time '" + text +
+                         "' (e.g. 2026-11-25T12:00:00Z, 1764072000.5, -5m)");
+    return *t;
+}
+
 void bad_option(const char* command, int opt, const char* arg) {
     std::string where = std::string(command) + ": ";
     std::string hint = " (try 'sockowner " + std::string(command) + " --help')";

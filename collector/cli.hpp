@@ -28,6 +28,9 @@ int cmd_ls(int argc, char** argv);
 // A duration where a bare number means milliseconds: "500", "500ms", "2s".
 std::optional<TimeNs> parse_millis(const char* text);
 
+// A TIME argument (as for `lookup --at`) of `command`'s option, or a UsageError.
+TimeNs time_argument(const char* command, const char* text, TimeNs now);
+
 // getopt_long's complaint for the option at argv[optind-1], as a UsageError.
 [[noreturn]] void bad_option(const char* command, int opt, const char* arg);
 

@@ -56,13 +56,8 @@ int cmd_export(int argc, char** argv) {
                 else if (std::strcmp(optarg, "jsonl") && std::strcmp(optarg, "json"))
                     throw UsageError(std::string("export: bad --format '") + optarg + "' (jsonl or csv)");
                 break;
-            case 's':
-            case 'u': {
-                auto t = parse_time(optarg, now);
-                if (!t) throw UsageError(std::string("export: bad time '") + optarg + "'");
-                (c == 's' ? since : until) = *t;
-                break;
-            }
+            case 's': since = time_argument("export", optarg, now); break;
+            case 'u': until = time_argument("export", optarg, now); break;
             case 'p': pid = number("--pid", optarg, 0x7fffffff); break;
             case 'P': port = number("--port", optarg, 65535); break;
             case 'n': name = optarg; break;

@@ -35,13 +35,8 @@ int cmd_snapshot(int argc, char** argv) {
     while ((c = getopt_long(argc, argv, ":h", longopts, nullptr)) != -1) {
         switch (c) {
             case 'j': journal = optarg; break;
-            case 's':
-            case 'u': {
-                auto t = parse_time(optarg, now);
-                if (!t) throw UsageError(std::string("snapshot: bad time '") + optarg + "'");
-                (c == 's' ? since : until) = *t;
-                break;
-            }
+            case 's': since = time_argument("snapshot", optarg, now); break;
+            case 'u': until = time_argument("snapshot", optarg, now); break;
             case 'h': std::fputs(kHelp, stdout); return kExitOk;
             default: bad_option("snapshot", c, argv[optind - 1]);
         }

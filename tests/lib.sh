@@ -16,9 +16,19 @@ cleanup() {
   for p in "${CLEANUP_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${CLEANUP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ -d "$PIN_DIR" ]; then "$SOCKOWNER" cleanup --pin-dir "$PIN_DIR" >/dev/null 2>&1 || true; fi
+  for p in "${CLEANUP_MOUNTS[@]}"; do umount -l "$p" 2>/dev/null || true; done
   if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+CLEANUP_MOUNTS=()
+
+# small_tmpfs DIR SIZE: a tmpfs of SIZE (e.g. 2m) at DIR, unmounted at exit; skips the
+# test where it cannot be mounted.
+small_tmpfs() {
+  mkdir -p "$1"
+  mount -t tmpfs -o size="$2" tmpfs "$1" || skip "cannot mount tmpfs"
+  CLEANUP_MOUNTS+=("$1")
+}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -95,6 +105,23 @@ for line in sys.stdin:
     d = json.loads(line)
     print(d["proto"], "%s:%s" % (d["local_addr"], d["local_port"]), "%s:%s" % (d["remote_addr"], d["remote_port"]),
           d["pid"], d["name"], d["source"], "closed" if d["closed"] else "open")'
+}
+
+# udp_recorded TRUTH JOURNAL...: every "PID PORT" line of TRUTH (UDP sockets a test
+# opened) has an interval of that pid and local port in one of the journals; a
+# collector polling /proc every 20 ms may miss one in twenty. Prints the count.
+udp_recorded() {
+  local truth=$1 j; shift
+  : >"$WORK/recorded.jsonl"
+  for j in "$@"; do "$SOCKOWNER" export --journal "$j" >>"$WORK/recorded.jsonl" || return 1; done
+  python3 - "$truth" "$WORK/recorded.jsonl" <<'PY'
+import json, sys
+seen = {(d["pid"], d["local_port"]) for d in map(json.loads, open(sys.argv[2])) if d["proto"] == "udp"}
+truth = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
+missing = [t for t in truth if t not in seen]
+print(f"{len(truth) - len(missing)} of {len(truth)} sockets recorded")
+sys.exit(1 if len(missing) > len(truth) // 20 else 0)
+PY
 }
 
 # pinned_links: "NAME LINK_ID PROG_ID TAG" for every link pinned under $PIN_DIR.

@@ -90,14 +90,5 @@ stop_collector
 echo "ok: the log stopped at $wal bytes while a reader held a snapshot"
 
 # Nothing lost: every socket is in the old or the new file.
-"$SOCKOWNER" export --journal "$J.1" >"$WORK/all.jsonl"
-"$SOCKOWNER" export --journal "$J" >>"$WORK/all.jsonl"
-python3 - "$SOCKS" "$WORK/all.jsonl" <<'PY' || fail "sockets lost"
-import json, sys
-seen = {(d["pid"], d["local_port"]) for d in map(json.loads, open(sys.argv[2])) if d["proto"] == "udp"}
-truth = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
-missing = [t for t in truth if t not in seen]
-print(f"{len(truth) - len(missing)} of {len(truth)} sockets recorded")
-sys.exit(1 if len(missing) > len(truth) // 20 else 0)  # polling every 20 ms may miss a few
-PY
+udp_recorded "$SOCKS" "$J.1" "$J" || fail "sockets lost"
 pass

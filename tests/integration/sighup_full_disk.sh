@@ -6,9 +6,7 @@
 . "$TESTS_DIR/lib.sh"
 need_root "mounting a small tmpfs; procfs mode must see every process's fd table"
 D=$WORK/fs
-mkdir -p "$D"
-mount -t tmpfs -o size=2m tmpfs "$D" || skip "cannot mount tmpfs"
-trap 'umount -l "$D" 2>/dev/null; cleanup' EXIT
+small_tmpfs "$D" 2m
 
 J=$D/j.db
 start_collector "$J" --mode procfs --poll-interval 50
