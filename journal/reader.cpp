@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace sockowner {
 
@@ -122,6 +123,63 @@ std::int64_t JournalReader::processes_since(std::int64_t after_seq,
         fn(r);
     }
     return after_seq;
+}
+
+bool JournalReader::has_window_indexes() {
+    // Only ours: an index of that name made otherwise would leave a window read
+    // correct but a full scan each time; the follower then reads the journal once.
+    Stmt st = db_->prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'sockets' AND name = ?");
+    for (const char* sql : {schema::kOpenedIndexSql, schema::kLongIndexSql}) {
+        std::string_view ddl(sql), name = ddl.substr(std::strlen("CREATE INDEX "));
+        st.reset();
+        st.bind(1, std::string(name.substr(0, name.find(' '))));
+        if (!st.step() || st.text_view(0) != ddl) return false;
+    }
+    return true;
+}
+
+namespace {
+constexpr const char* kWithOwner = " FROM sockets s LEFT JOIN processes p ON p.id = s.process_id WHERE ";
+// The partial index's condition, spelt as in kLongIndexSql so that the planner uses it.
+constexpr const char* kLong = "(s.closed IS NULL OR s.closed - s.opened > 600000000000)";
+}  // namespace
+
+void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn) {
+    // Short intervals that overlap opened at most kShortInterval before `from`; the
+    // long and open ones come from their own (small) index.
+    const std::string cols = std::string("SELECT ") + kSocketCols + ", " + kProcessCols + kWithOwner;
+    Stmt st = db_->prepare(cols + "s.opened BETWEEN ?1 AND ?3 AND (s.closed IS NULL OR s.closed >= ?2) UNION ALL " +
+                           cols + kLong + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2)");
+    st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
+    each_wanted(st, want, fn);
+}
+
+void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn) {
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + ", " + kProcessCols + kWithOwner +
+                           "s.opened > ?1 AND s.opened <= ?2");
+    st.bind(1, after).bind(2, until);
+    each_wanted(st, want, fn);
+}
+
+std::int64_t JournalReader::last_socket_seq() {
+    Stmt st = db_->prepare("SELECT coalesce(max(seq), 0) FROM sockets");
+    return st.step() ? st.i64(0) : 0;
+}
+
+std::int64_t JournalReader::last_process_seq() {
+    Stmt st = db_->prepare("SELECT coalesce(max(seq), 0) FROM processes");
+    return st.step() ? st.i64(0) : 0;
+}
+
+void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn) {
+    SocketRow s;
+    ProcessRow p;
+    while (st.step()) {
+        if (!read_socket(st, 0, s)) continue;
+        bool read = !st.is_null(kSocketColCount) && want(s.process_id);
+        if (read) read_process(st, kSocketColCount, p);
+        fn(s, read ? &p : nullptr);
+    }
 }
 
 std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t port) {

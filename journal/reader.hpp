@@ -49,6 +49,20 @@ public:
     std::int64_t sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn);
     std::int64_t processes_since(std::int64_t after_seq, const std::function<void(const ProcessRow&)>& fn);
 
+    // Time windows (what the plugin reads for a capture), when has_window_indexes():
+    // two index range scans each, whatever the journal's size. The owner's row is read
+    // (and passed to `fn`) only when `want(process_id)`; otherwise fn gets nullptr.
+    using WantProcess = std::function<bool(std::int64_t process_id)>;
+    using IntervalFn = std::function<void(const SocketRow&, const ProcessRow*)>;
+    bool has_window_indexes();
+    // Every interval overlapping [from, to] (and perhaps a few more).
+    void sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn);
+    // Every interval opened in (after, until].
+    void sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn);
+    // The highest seq now: a change feed that starts here sees every later change.
+    std::int64_t last_socket_seq();
+    std::int64_t last_process_seq();
+
     // Every interval of this protocol and local port: the candidates of one lookup.
     std::vector<SocketRow> sockets_on_port(Proto proto, std::uint16_t port);
     std::optional<ProcessRow> process(std::int64_t id);
@@ -73,6 +87,7 @@ public:
 
 private:
     void each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
+    void each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn);
     std::unique_ptr<Db> db_;
 };
 

@@ -2,13 +2,29 @@
 
 #include "text_escape.hpp"
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace sockowner::schema {
 
+// Not in kDdl: created, when missing, in journals of any version a writer opens.
+const char* const kOpenedIndexSql = "CREATE INDEX sockets_by_opened ON sockets (opened)";
+const char* const kLongIndexSql =
+    "CREATE INDEX sockets_long ON sockets (opened) WHERE closed IS NULL OR closed - opened > 600000000000";
+static_assert(kShortInterval == 600'000'000'000, "kLongIndexSql spells kShortInterval out");
+
 namespace {
+
+// Adds the time-window indexes to a journal that lacks them (one made before they
+// existed): a few seconds for millions of rows, once.
+void add_window_indexes(Db& db) {
+    for (const char* sql : {kOpenedIndexSql, kLongIndexSql}) {
+        std::string ddl(sql);
+        db.exec(ddl.replace(0, std::strlen("CREATE INDEX"), "CREATE INDEX IF NOT EXISTS"));
+    }
+}
 
 // Times are wall-clock nanoseconds since the epoch. `seq` grows with every insert
 // and update so that a reader following a live journal fetches only what changed.
@@ -224,6 +240,7 @@ void create_or_validate(Db& db) {
     } else {
         validate(db);
         upgrade(db, version);
+        add_window_indexes(db);
         return;
     }
     // auto_vacuum must be chosen before the first table exists: size-based retention
@@ -232,6 +249,7 @@ void create_or_validate(Db& db) {
     db.exec("PRAGMA journal_mode = WAL");
     Transaction tx(db);
     db.exec(kDdl);
+    add_window_indexes(db);
     db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db.exec("PRAGMA user_version = " + std::to_string(kVersion));
     tx.commit();

@@ -12,6 +12,15 @@ inline constexpr std::int64_t kApplicationId = 0x534F4B57;
 //    processes.image (a program image of a process: exec() makes a new owner).
 inline constexpr std::int64_t kVersion = 2;
 
+// Intervals longer than this (or still open) are in the index `sockets_long`; the
+// others are found by their open time in `sockets_by_opened`. Together they give
+// every interval overlapping a time window from two index range scans, whatever the
+// journal's size (what the plugin reads for a capture).
+inline constexpr std::int64_t kShortInterval = 600'000'000'000;  // 10 min
+// The two indexes, as a journal holds them (sqlite_schema.sql) when they can be used.
+extern const char* const kOpenedIndexSql;
+extern const char* const kLongIndexSql;
+
 // Creates the tables in an empty database, or checks that an existing one is a
 // journal this build can use and brings an older one up to kVersion. Throws
 // JournalError with a one-line reason.
