@@ -82,7 +82,15 @@ SideOwner Attributor::decide(const SidePlan& p, const std::optional<SideOwner>& 
     return {};
 }
 
+// Every interval that can match at the packet's time: opened up to `slack` after it,
+// closed up to `grace` before it.
+void Attributor::cover(const PacketPlan& plan) {
+    TimeNs at = plan.src.query.at;
+    journal_.cover(time_add(at, -opt_.match.grace), time_add(at, opt_.match.slack));
+}
+
 FrameOwners Attributor::attribute(const PacketPlan& plan) {
+    cover(plan);
     return {decide(plan.src, from_journal(plan.src)), decide(plan.dst, from_journal(plan.dst))};
 }
 
@@ -96,6 +104,7 @@ bool Attributor::worth_waiting(const SidePlan& p) {
 }
 
 FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
+    cover(plan);
     auto src = from_journal(plan.src), dst = from_journal(plan.dst);
     bool wait_src = !src && worth_waiting(plan.src);
     bool wait_dst = !dst && worth_waiting(plan.dst);
@@ -105,6 +114,7 @@ FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
         for (TimeNs now = waiter.wall_now(); now < deadline; now = waiter.wall_now()) {
             waiter.sleep(std::min(opt_.live_requery, deadline - now));
             journal_.refresh(opt_.live_requery);
+            cover(plan);  // a journal rotated meanwhile is read again from nothing
             if (wait_src && !src) src = from_journal(plan.src);
             if (wait_dst && !dst) dst = from_journal(plan.dst);
             if ((!wait_src || src) && (!wait_dst || dst)) break;

@@ -54,6 +54,7 @@ public:
 private:
     // The owner a journal match names, tagged with the journal's epoch: a flow's owner
     // remembered before a rotation still names the process it named then.
+    void cover(const PacketPlan& plan);
     SideOwner owner_of(const OwnerMatch& m) const;
     std::optional<SideOwner> from_journal(const SidePlan& p) const;
     std::optional<SideOwner> raw_echo_owner(const OwnerQuery& q) const;

@@ -2,6 +2,7 @@
 
 #include "journal_rows.hpp"
 #include "text_escape.hpp"
+#include "timeutil.hpp"
 
 #include <sys/stat.h>
 
@@ -49,6 +50,7 @@ void JournalFollower::forget() {
     source_by_socket_.clear();
     sources_.clear();
     socket_seq_ = process_seq_ = 0;
+    loaded_ = windowed_ = has_window_ = false;
     epoch_ = next_epoch();
 }
 
@@ -69,32 +71,98 @@ void JournalFollower::open() {
     }
 }
 
+void JournalFollower::fail(const std::exception& e) {
+    error_ = path_ + ": " + e.what();  // query errors do not name the file
+    reader_.reset();                   // reopened (and checked again) on a later refresh
+}
+
+void JournalFollower::take_process(const ProcessRow& p) {
+    ProcessRow& stored = processes_[p.id] = p;
+    // What a process calls itself reaches labels, columns, trees and tshark's output:
+    // control characters and bidi overrides as visible escapes, once, here.
+    for (std::string* text : {&stored.p.comm, &stored.p.cmdline, &stored.p.exe, &stored.p.user,
+                              &stored.p.container, &stored.p.cgroup})
+        if (!text_is_safe(*text)) *text = escape_text(*text);
+    ++process_generation_;
+}
+
+void JournalFollower::take_socket(const SocketRow& r) {
+    index_.upsert(r);
+    coverage_.add_address(r.host_id, r.s.local.addr);
+    if (r.id <= 0) return;
+    std::string source = escape_text(r.s.source);
+    auto it = std::find(sources_.begin(), sources_.end(), source);
+    if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), source);
+    if (it != sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - sources_.begin()));
+}
+
 void JournalFollower::read_changes() {
     ++reads_;
-    bool first = socket_seq_ == 0 && process_seq_ == 0;
     TimeNs start = clock_();
-    process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) {
-        ProcessRow& stored = processes_[p.id] = p;
-        // What a process calls itself reaches labels, columns, trees and tshark's output:
-        // control characters and bidi overrides as visible escapes, once, here.
-        for (std::string* text : {&stored.p.comm, &stored.p.cmdline, &stored.p.exe, &stored.p.user,
-                                  &stored.p.container, &stored.p.cgroup})
-            if (!text_is_safe(*text)) *text = escape_text(*text);
-        ++process_generation_;
-    });
-    socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
-        index_.upsert(r);
-        coverage_.add_address(r.host_id, r.s.local.addr);
-        if (r.id <= 0) return;
-        std::string source = escape_text(r.s.source);
-        auto it = std::find(sources_.begin(), sources_.end(), source);
-        if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), source);
-        if (it != sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - sources_.begin()));
-    });
+    if (!loaded_ && reader_->has_window_indexes()) {
+        // Read by time: the intervals come with cover(); the feed starts from here.
+        windowed_ = true;
+        process_seq_ = reader_->last_process_seq();
+        socket_seq_ = reader_->last_socket_seq();
+    } else {
+        process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) { take_process(p); });
+        socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
+            // By time, the owners of sockets read before the feed's start come by id.
+            if (windowed_ && r.process_id > 0 && !processes_.count(r.process_id))
+                if (auto p = reader_->process(r.process_id)) take_process(*p);
+            take_socket(r);
+        });
+    }
     coverage_.set_runs(reader_->runs());
-    if (first) {
+    if (!loaded_) {
+        loaded_ = true;
         load_time_ = clock_() - start;
         last_retention_check_ = clock_();
+    }
+}
+
+// Reads what [from, to] adds to the window: forward by the intervals opened since its
+// end (those opened before it that reach into it overlap the window: read already),
+// backward by those overlapping the new part. Each step at least a minute and at most
+// an hour, growing with the window, so that a capture read in order costs few reads.
+void JournalFollower::read_window(TimeNs from, TimeNs to) {
+    constexpr TimeNs kMinStep = 60'000'000'000, kMaxStep = 3'600'000'000'000;
+    auto want = [this](std::int64_t id) { return !processes_.count(id); };
+    auto take = [this](const SocketRow& r, const ProcessRow* p) {
+        if (p) take_process(*p);
+        take_socket(r);
+    };
+    if (!has_window_) {
+        window_from_ = time_add(from, -kMinStep);
+        window_to_ = time_add(to, kMinStep);
+        ++window_reads_;
+        reader_->sockets_overlapping(window_from_, window_to_, want, take);
+        has_window_ = true;
+        return;
+    }
+    TimeNs step = std::clamp(window_to_ - window_from_, kMinStep, kMaxStep);
+    if (to > window_to_) {
+        TimeNs end = std::max(to, time_add(window_to_, step));
+        ++window_reads_;
+        reader_->sockets_opened(window_to_, end, want, take);
+        window_to_ = end;
+    }
+    if (from < window_from_) {
+        TimeNs start = std::min(from, time_add(window_from_, -step));
+        ++window_reads_;
+        reader_->sockets_overlapping(start, window_from_, want, take);
+        window_from_ = start;
+    }
+}
+
+void JournalFollower::cover(TimeNs from, TimeNs to) {
+    // Read whole, or no journal open now (what was read stays): nothing to add.
+    if (!windowed_ || !reader_ || from > to) return;
+    if (has_window_ && from >= window_from_ && to <= window_to_) return;
+    try {
+        read_window(from, to);
+    } catch (const std::exception& e) {
+        fail(e);
     }
 }
 
@@ -132,8 +200,7 @@ void JournalFollower::refresh(TimeNs min_interval) {
         read_changes();
         error_.clear();
     } catch (const std::exception& e) {
-        error_ = path_ + ": " + e.what();  // query errors do not name the file
-        reader_.reset();  // reopened (and checked again) on a later refresh
+        fail(e);
     }
 }
 

@@ -1,6 +1,9 @@
 // The plugin's view of one journal: the ownership index, the processes, the collector
 // runs. Follows a journal that is still being written: each refresh reads only the rows
 // changed since the last one (the `seq` column), and no more often than asked.
+// A journal with the time-window indexes (schema.hpp) is read by time: only the
+// intervals around the packets' times (cover()), so that a capture costs what it
+// holds, not what the journal has kept for a week; one without them is read whole.
 #pragma once
 
 #include "host_coverage.hpp"
@@ -38,6 +41,13 @@ public:
     // file is read again from the start. Never throws: failures land in error().
     void refresh(TimeNs min_interval);
 
+    // Makes the index hold every interval overlapping [from, to] (packet times, widened
+    // by the match's slack and grace): reads the journal for the part of that range not
+    // read yet, in steps of a minute to an hour. Never throws (as refresh()).
+    void cover(TimeNs from, TimeNs to);
+    // Reading by time (cover()) rather than the whole journal at once.
+    bool windowed() const { return windowed_; }
+
     // True once the journal was read; its rows stay usable after a later failure.
     bool usable() const { return reader_ != nullptr || index_.size() > 0; }
     // Why the journal cannot be read (one line naming the file), or empty.
@@ -57,12 +67,17 @@ public:
     // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
     std::string_view socket_source(std::int64_t socket_id) const;
 
-    std::int64_t reads() const { return reads_; }  // journal queries made, for tests and benchmarks
-    TimeNs load_time() const { return load_time_; }  // how long the first full read took
+    std::int64_t reads() const { return reads_; }  // change-feed reads made, for tests and benchmarks
+    std::int64_t window_reads() const { return window_reads_; }  // cover() reads made
+    TimeNs load_time() const { return load_time_; }  // how long the first read took
 
 private:
     void open();
     void read_changes();
+    void read_window(TimeNs from, TimeNs to);
+    void take_socket(const SocketRow& r);
+    void take_process(const ProcessRow& p);
+    void fail(const std::exception& e);
     void forget();
     bool rows_deleted();
 
@@ -73,8 +88,10 @@ private:
     ino_t ino_ = 0;
     std::string error_;
     TimeNs last_look_ = 0, last_open_attempt_ = 0, last_retention_check_ = 0;
-    bool looked_ = false, open_attempted_ = false;
-    std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0;
+    bool looked_ = false, open_attempted_ = false, loaded_ = false;
+    bool windowed_ = false, has_window_ = false;
+    TimeNs window_from_ = 0, window_to_ = 0;  // every interval overlapping it is in the index
+    std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0, window_reads_ = 0;
     std::uint64_t process_generation_ = 0;
     std::uint64_t epoch_;
     TimeNs load_time_ = 0;

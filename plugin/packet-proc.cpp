@@ -159,8 +159,12 @@ void apply_prefs() {
 void report_journal() {
     if (!state.load_reported && state.journal->reads() > 0) {
         state.load_reported = true;
-        ws_info("%s: %zu sockets read in %.1f ms", state.path.c_str(), state.journal->index().size(),
-                double(state.journal->load_time()) / 1e6);
+        if (state.journal->windowed())
+            ws_info("%s: read by time (the intervals around the packets' times), opened in %.1f ms",
+                    state.path.c_str(), double(state.journal->load_time()) / 1e6);
+        else
+            ws_info("%s: %zu sockets read in %.1f ms", state.path.c_str(), state.journal->index().size(),
+                    double(state.journal->load_time()) / 1e6);
     }
     const std::string& error = state.journal->error();
     if (error == state.reported) return;

@@ -8,6 +8,7 @@
 #include "owner_labels.hpp"
 #include "reader.hpp"
 #include "record_format.hpp"
+#include "timeutil.hpp"
 
 #include <unordered_map>
 #include <vector>
@@ -85,6 +86,7 @@ void read_as_plugin(const std::string& path) {
         (void)f.socket_source(m.socket->id);
     };
     for (const OwnerQuery& q : queries) {
+        f.cover(time_add(q.at, -opt.grace), time_add(q.at, opt.slack));  // reads by time when it can
         if (auto m = f.index().find(q, opt)) label(*m);
         for (const OwnerMatch& m : f.index().find_all_unconnected(q, opt)) label(m);
         f.coverage().watched(q.local.addr, q.at);

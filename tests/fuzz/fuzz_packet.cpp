@@ -42,6 +42,7 @@ JournalFollower& journal() {
         // A clock that never moves: the journal is read once, here, and never again.
         auto* j = new JournalFollower(path, [] { return TimeNs(0); });
         j->refresh(0);
+        j->cover(-kTimeLimit, kTimeLimit);  // what the journal holds, at any time
         if (!j->usable() || j->index().size() == 0) std::abort();
         return j;
     }();

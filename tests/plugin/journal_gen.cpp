@@ -2,9 +2,11 @@
 //
 //   plugin_journal_gen fixture OUT.db
 //       the sockets and processes behind make_fixture_pcap.py's packets (same times);
-//   plugin_journal_gen synthetic OUT.db FLOWS EXTRA
+//   plugin_journal_gen synthetic OUT.db FLOWS EXTRA [HISTORY]
 //       FLOWS loopback connections as bench/plugin_make_capture.py sends them, plus
-//       EXTRA unrelated TCP connections (to measure loading a large journal).
+//       EXTRA unrelated TCP connections (to measure loading a large journal), plus
+//       HISTORY intervals of the week before (the same ports used by other processes,
+//       an earlier server, 1 in 100 connections lasting two hours).
 #include "writer.hpp"
 
 #include <cstdio>
@@ -129,10 +131,35 @@ void fixture(const std::string& path) {
 
 // Flow i: client 127.0.0.1:(20000 + i % 40000) -> 127.0.0.1:8080 at T0 + i ms, 4 ms long;
 // a listener on 8080 owned by "server"; clients are "client" with pid 100000 + i % 5000.
-void synthetic(const std::string& path, long flows, long extra) {
+// The week before at(0): what the same host kept with --retain 7d.
+void history(JournalWriter& w, long n) {
+    constexpr double kWeek = 7 * 86400;
+    w.begin_run("ebpf", "synthetic history", at(-kWeek - 1));
+    Proc old_server{40, 40, "server", "root", 0, 1, "/usr/bin/server", "server --port 8080 --old", ""};
+    auto listener = w.open_socket(sock(Proto::tcp, "0.0.0.0:8080", "0.0.0.0:0", -kWeek), info(old_server, at(-kWeek - 10)));
+    char local[64];
+    for (long i = 0; i < n; ++i) {
+        double t = -kWeek + kWeek * double(i) / double(n);
+        int pid = 300000 + int(i % 20000);
+        Proc c{pid, std::uint64_t(pid), "old-client", "root", 0, 1, "/usr/bin/old-client", "old-client", ""};
+        bool long_lived = i % 100 == 0;
+        if (long_lived)
+            std::snprintf(local, sizeof local, "10.0.0.1:%ld", 1024 + i % 60000);
+        else
+            std::snprintf(local, sizeof local, "127.0.0.1:%d", 20000 + int(i % 40000));
+        auto id = w.open_socket(sock(Proto::tcp, local, long_lived ? "198.18.0.1:443" : "127.0.0.1:8080", t),
+                                info(c, at(t - 1)));
+        w.close_socket(id, at(t + (long_lived ? 7200 : 1)));
+    }
+    w.close_socket(listener, at(-60));
+    w.end_run(at(-30));
+}
+
+void synthetic(const std::string& path, long flows, long extra, long past) {
     WriterOptions opt;
     opt.max_batch = 100000;
     JournalWriter w(path, opt);
+    if (past > 0) history(w, past);
     w.begin_run("procfs", "synthetic", at(0));
     Proc server{50, 50, "server", "root", 0, 1, "/usr/bin/server", "server --port 8080", ""};
     auto srv = info(server, at(-10));
@@ -169,11 +196,11 @@ int main(int argc, char** argv) {
             fixture(argv[2]);
             return 0;
         }
-        if (mode == "synthetic" && argc == 5) {
-            synthetic(argv[2], std::atol(argv[3]), std::atol(argv[4]));
+        if (mode == "synthetic" && (argc == 5 || argc == 6)) {
+            synthetic(argv[2], std::atol(argv[3]), std::atol(argv[4]), argc == 6 ? std::atol(argv[5]) : 0);
             return 0;
         }
-        std::fprintf(stderr, "usage: plugin_journal_gen fixture OUT.db | synthetic OUT.db FLOWS EXTRA\n");
+        std::fprintf(stderr, "usage: plugin_journal_gen fixture OUT.db | synthetic OUT.db FLOWS EXTRA [HISTORY]\n");
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "plugin_journal_gen: %s\n", e.what());

@@ -16,8 +16,15 @@ using namespace sockowner::test;
 
 namespace {
 
-std::int64_t owner_pid(const JournalFollower& f, Proto p, const char* local, const char* remote, TimeNs at) {
-    auto m = f.index().find(OwnerQuery{p, ep(local), ep(remote), at}, MatchOptions{});
+// What the attribution reads: the intervals around `at`, then the owner.
+std::optional<OwnerMatch> find(JournalFollower& f, Proto p, const char* local, const char* remote, TimeNs at) {
+    MatchOptions opt;
+    f.cover(at - opt.grace, at + opt.slack);
+    return f.index().find(OwnerQuery{p, ep(local), ep(remote), at}, opt);
+}
+
+std::int64_t owner_pid(JournalFollower& f, Proto p, const char* local, const char* remote, TimeNs at) {
+    auto m = find(f, p, local, remote, at);
     if (!m) return 0;
     const ProcessRow* row = f.process(m->socket->process_id);
     return row ? row->p.pid : -1;
@@ -39,7 +46,7 @@ void reads_then_follows_at_a_bounded_rate(void**) {
     assert_true(f.error().empty());
     assert_int_equal(f.reads(), 1);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0 + kSec), 4242);
-    auto m = f.index().find(OwnerQuery{Proto::tcp, ep("10.0.0.1:5555"), ep("10.0.0.2:80"), kT0}, MatchOptions{});
+    auto m = find(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0);
     assert_str_eq(f.socket_source(m->socket->id), "procfs");
     assert_str_eq(f.process(m->socket->process_id)->p.cmdline, "curl --flag");
     assert_true(f.coverage().watched(*IpAddr::parse("10.0.0.1"), kT0 + 5 * kSec));  // run still open
@@ -58,7 +65,7 @@ void reads_then_follows_at_a_bounded_rate(void**) {
     assert_int_equal(f.reads(), 2);
     assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:53", "10.0.0.9:4000", kT0 + 2 * kSec), 53);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0 + 10 * kSec), 0);  // closed
-    m = f.index().find(OwnerQuery{Proto::udp, ep("10.0.0.1:53"), ep("10.0.0.9:4000"), kT0 + 2 * kSec}, MatchOptions{});
+    m = find(f, Proto::udp, "10.0.0.1:53", "10.0.0.9:4000", kT0 + 2 * kSec);
     assert_str_eq(f.socket_source(m->socket->id), "ebpf");
     assert_str_eq(f.socket_source(999), "");
 
@@ -138,6 +145,8 @@ void rows_deleted_by_retention_leave(void**) {
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(0);
+    const TimeNs all_from = kT0 - kSec, all_to = kT0 + 200 * kSec;
+    f.cover(all_from, all_to);
     assert_int_equal(f.index().size(), 100);
     auto epoch = f.epoch();
     // Retention at T0 + 150 s drops the intervals closed before T0 + 50 s: half of them.
@@ -148,8 +157,9 @@ void rows_deleted_by_retention_leave(void**) {
     clk.now += JournalFollower::kRetentionCheckInterval;
     f.refresh(0);
     assert_true(f.error().empty());
-    assert_int_equal(f.index().size(), 50);
     assert_true(f.epoch() != epoch);
+    f.cover(all_from, all_to);
+    assert_int_equal(f.index().size(), 50);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:20070", "10.0.0.2:80", kT0 + 70 * kSec), 4070);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:20010", "10.0.0.2:80", kT0 + 10 * kSec), 0);
     // New rows are still followed.
@@ -192,6 +202,7 @@ void removed_journal_keeps_what_was_read(void**) {
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(0);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.9:4000", kT0 + kSec), 1);  // read by time
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     clk.now += kSec;
     f.refresh(0);

@@ -26,7 +26,8 @@ std::string one_socket_journal(const ScratchDir& dir, const char* name, const ch
     return path;
 }
 
-std::int64_t process_id_of(const JournalFollower& f, const char* local, const char* remote) {
+std::int64_t process_id_of(JournalFollower& f, const char* local, const char* remote) {
+    f.cover(kT0, kT0 + kSec);
     auto m = f.index().find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + kSec}, MatchOptions{});
     assert_true(m.has_value());
     return m->socket->process_id;

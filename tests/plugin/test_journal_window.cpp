@@ -1,0 +1,207 @@
+// Reading a journal by time: only the intervals around the packets' times are read,
+// and every lookup answers as it does against the whole journal read at once.
+#include "journal_follower.hpp"
+#include "fake_clock.hpp"
+#include "test_helpers.hpp"
+#include "writer.hpp"
+
+#include <filesystem>
+#include <random>
+
+#include "cmocka.hpp"  // last: it defines macros such as fail()
+
+using namespace sockowner;
+using namespace sockowner::plugin;
+using namespace sockowner::test;
+
+namespace {
+
+constexpr TimeNs kMin = 60 * kSec, kHour = 60 * kMin;
+
+std::optional<OwnerMatch> find(JournalFollower& f, Proto p, const Endpoint& local, const Endpoint& remote, TimeNs at) {
+    MatchOptions opt;
+    f.cover(at - opt.grace, at + opt.slack);
+    return f.index().find(OwnerQuery{p, local, remote, at}, opt);
+}
+
+std::int64_t owner_pid(JournalFollower& f, Proto p, const char* local, const char* remote, TimeNs at) {
+    auto m = find(f, p, ep(local), ep(remote), at);
+    if (!m) return 0;
+    const ProcessRow* row = f.process(m->socket->process_id);
+    return row ? row->p.pid : -1;
+}
+
+// The same journal as one made before the window indexes (or with an index of that
+// name made otherwise): read whole.
+std::string copy_without_window(const ScratchDir& dir, const std::string& path, const char* replacement = nullptr) {
+    std::string copy = dir.file("whole.db");
+    std::filesystem::copy_file(path, copy);
+    Db db(copy, Db::Mode::read_write_create);
+    db.exec("DROP INDEX sockets_long");
+    if (replacement) db.exec(replacement);
+    return copy;
+}
+
+// Ten hours of a host: a listener open throughout, one connection of two hours, and
+// a short connection every 36 s (1 s each), each from its own client process.
+void ten_hours(JournalWriter& w) {
+    w.begin_run("ebpf", "test", kT0);
+    w.open_socket(sock(Proto::tcp, "0.0.0.0:22", "0.0.0.0:0", kT0), process(1, 1, "sshd"));
+    auto ssh = w.open_socket(sock(Proto::tcp, "10.0.0.1:22", "10.0.0.9:5000", kT0 + kHour), process(2, 2, "sshd"));
+    w.close_socket(ssh, kT0 + 3 * kHour);
+    for (int i = 0; i < 1000; ++i) {
+        std::string local = "10.0.0.1:" + std::to_string(30000 + i);
+        TimeNs at = kT0 + i * 36 * kSec;
+        auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", at), process(1000 + i, 100 + i, "curl"));
+        w.close_socket(id, at + kSec);
+    }
+    w.flush();
+}
+
+void reads_only_around_the_packets(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    ten_hours(w);
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(0);
+    assert_true(f.windowed());
+    assert_int_equal(f.index().size(), 0);
+    TimeNs at = kT0 + 500 * 36 * kSec + kSec / 2;  // during the 500th connection
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30500", "10.0.0.2:80", at), 1500);
+    // The listener and the intervals within a minute or so of the packet: not 1000.
+    assert_true(f.index().size() >= 3 && f.index().size() <= 8);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.7:6000", at), 1);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.9:5000", kT0 + 2 * kHour), 2);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30000", "10.0.0.2:80", kT0), 1000);  // backward
+    assert_true(f.index().size() < 1000);
+    assert_true(f.window_reads() >= 2);
+    // A window read before does not read again.
+    auto reads = f.window_reads();
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30499", "10.0.0.2:80", at - 36 * kSec), 1499);
+    assert_int_equal(f.window_reads(), reads);
+}
+
+// Rows written after the first read come with the change feed, wherever their time,
+// and so do the processes they name that were written before it.
+void later_rows_come_with_the_feed(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    ten_hours(w);
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(0);
+    TimeNs at = kT0 + 10 * kHour + kMin;
+    assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:53", "10.0.0.8:4000", at), 0);
+    auto dns = w.open_socket(sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", at - kSec), process(53, 5, "dnsmasq"));
+    // A new socket of a process the follower has not read (pid 1500 wrote at hour 5).
+    w.open_socket(sock(Proto::udp, "10.0.0.1:7000", "0.0.0.0:0", at - kSec), process(1500, 600, "curl"));
+    w.flush();
+    clk.now += kSec;
+    f.refresh(0);
+    assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:53", "10.0.0.8:4000", at), 53);
+    assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:7000", "10.0.0.8:4000", at), 1500);
+    // A close of a row read by time comes with the feed too.
+    w.close_socket(dns, at);
+    w.flush();
+    clk.now += kSec;
+    f.refresh(0);
+    assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:53", "10.0.0.8:4000", at + kHour), 0);
+}
+
+void journal_without_the_indexes_is_read_whole(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        ten_hours(w);
+    }
+    for (const char* other : {static_cast<const char*>(nullptr),
+                              "CREATE INDEX sockets_long ON sockets (opened) WHERE closed IS NULL"}) {
+        ScratchDir copies;
+        FakeClock clk;
+        JournalFollower f(copy_without_window(copies, path, other), clk.clock());
+        f.refresh(0);
+        assert_false(f.windowed());
+        assert_int_equal(f.index().size(), 1002);
+        assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30500", "10.0.0.2:80", kT0 + 500 * 36 * kSec), 1500);
+        assert_int_equal(f.window_reads(), 0);
+    }
+    // A writer adds them to a journal that lacks them.
+    ScratchDir copies;
+    auto old = copy_without_window(copies, path);
+    { JournalWriter w(old); }
+    JournalFollower f(old);
+    f.refresh(0);
+    assert_true(f.windowed());
+}
+
+// Lookups at random times, in random order (the window grows both ways), with intervals
+// of every length around the boundary of the long-interval index, ports reused, some
+// never closed: the same answer as from the whole journal.
+void same_answers_as_the_whole_journal(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    std::mt19937_64 rng(12345);
+    struct Conn {
+        Endpoint local, remote;
+        TimeNs opened, length;
+    };
+    std::vector<Conn> conns;
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        for (int i = 0; i < 3000; ++i) {
+            int port = 40000 + int(rng() % 200);  // reused many times
+            std::string local = "10.0.0.1:" + std::to_string(port);
+            std::string remote = "10.0.0." + std::to_string(2 + rng() % 3) + ":443";
+            TimeNs opened = kT0 + TimeNs(rng() % std::uint64_t(24 * kHour));
+            TimeNs length = rng() % 4 == 0 ? TimeNs(rng() % std::uint64_t(3 * kHour))
+                                           : TimeNs(rng() % std::uint64_t(20 * kMin));
+            auto id = w.open_socket(sock(Proto::tcp, local.c_str(), remote.c_str(), opened),
+                                    process(2000 + i % 700, 1 + i % 700, "client"));
+            if (rng() % 50) w.close_socket(id, opened + length);
+            conns.push_back({ep(local.c_str()), ep(remote.c_str()), opened, length});
+        }
+        w.open_socket(sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0 + 5 * kHour), process(53, 5, "dnsmasq"));
+    }
+    ScratchDir copies;
+    FakeClock clk;
+    JournalFollower windowed(path, clk.clock()), whole(copy_without_window(copies, path), clk.clock());
+    windowed.refresh(0);
+    whole.refresh(0);
+    assert_true(windowed.windowed());
+    assert_false(whole.windowed());
+    int found = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const Conn& c = conns[rng() % conns.size()];
+        // Half the times during (or a minute around) the connection, half anywhere.
+        TimeNs at = i % 2 ? c.opened - kMin + TimeNs(rng() % std::uint64_t(c.length + 2 * kMin))
+                          : kT0 - kHour + TimeNs(rng() % std::uint64_t(27 * kHour));
+        Proto p = i % 10 == 0 ? Proto::udp : Proto::tcp;
+        Endpoint local = p == Proto::udp ? ep("10.0.0.1:53") : c.local;
+        auto a = find(windowed, p, local, c.remote, at), b = find(whole, p, local, c.remote, at);
+        assert_int_equal(a.has_value(), b.has_value());
+        if (!a) continue;
+        ++found;
+        assert_int_equal(a->socket->id, b->socket->id);
+        assert_int_equal(int(a->kind), int(b->kind));
+        assert_int_equal(windowed.process(a->socket->process_id)->p.pid, whole.process(b->socket->process_id)->p.pid);
+        assert_int_equal(windowed.coverage().watched(c.local.addr, at), whole.coverage().watched(c.local.addr, at));
+    }
+    assert_true(found > 1500);  // the comparison is not all "none"
+}
+
+}  // namespace
+
+int main() {
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(reads_only_around_the_packets),
+        cmocka_unit_test(later_rows_come_with_the_feed),
+        cmocka_unit_test(journal_without_the_indexes_is_read_whole),
+        cmocka_unit_test(same_answers_as_the_whole_journal),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
