@@ -19,38 +19,7 @@ set +u
 . "$PLUGIN_TESTS_DIR/plugin_lib.sh"
 set -u
 
-# tshark_cmd HOME ARGS...: the command line hyperfine runs (tshark's user, that home).
-tshark_cmd() {
-  local home=$1; shift
-  local drop=""
-  [ "$(id -u)" -eq 0 ] && drop="setpriv --reuid=65534 --regid=65534 --clear-groups"
-  echo "cd $WORK && $drop env $(tshark_env "$home") tshark $* >/dev/null"
-}
-# interleaved OUT -n NAME CMD ...: one warm-up round, then RUNS rounds of one run of
-# each command, in alternating order, so that other load on the machine while the
-# benchmark runs falls on all of them alike (hyperfine alone runs all of one command,
-# then all of the next). Writes OUT.json with each command's median, as hyperfine does.
-interleaved() {
-  local out=$1 i j; shift
-  local fwd=("$@") rev=()
-  for ((j = ${#fwd[@]} - 3; j >= 0; j -= 3)); do rev+=("${fwd[@]:j:3}"); done
-  for ((i = 0; i <= runs; i++)); do
-    if ((i % 2)); then set -- "${rev[@]}"; else set -- "${fwd[@]}"; fi
-    hyperfine --runs 1 --export-json "$out.$i.json" "$@" >/dev/null
-  done
-  python3 - "$out" "$runs" <<'PY'
-import json, statistics, sys
-out, runs = sys.argv[1], int(sys.argv[2])
-order = [r["command"] for r in json.load(open(f"{out}.0.json"))["results"]]  # round 0: the warm-up
-times = {c: [] for c in order}
-for i in range(1, runs + 1):
-    for r in json.load(open(f"{out}.{i}.json"))["results"]:
-        times[r["command"]].extend(r["times"])
-json.dump({"results": [{"command": c, "median": statistics.median(times[c]), "times": times[c]} for c in order]},
-          open(out + ".json", "w"))
-PY
-}
-median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.3f" % x["median"] for x in r))' "$1"; }
+. "$here/plugin_bench_lib.sh"
 
 cd "$WORK"
 echo "generating $((4 * flows)) packets and a journal of $((2 * flows + 1)) sockets..."
@@ -90,5 +59,4 @@ interleaved c \
   -n "with plugin, 1M sockets" "$(tshark_cmd "$PLUGIN_HOME" -r one.pcap -o proc.journal:j1m.db)"
 read -r c0 c1 <<<"$(median c.json)"
 echo "tshark -r of one packet: without plugin ${c0} s, with plugin and 1M sockets ${c1} s (+$(python3 -c "print('%.2f' % ($c1 - $c0))") s)"
-rss() { /usr/bin/time -f %M sh -c "$(tshark_cmd "$1" -r one.pcap "${@:2}")" 2>&1 | tail -1; }
-echo "peak RSS: without plugin $(rss "$BARE_HOME") KiB, with plugin and 1M sockets $(rss "$PLUGIN_HOME" -o proc.journal:j1m.db) KiB"
+echo "peak RSS: without plugin $(peak_rss "$BARE_HOME" -r one.pcap) KiB, with plugin and 1M sockets $(peak_rss "$PLUGIN_HOME" -r one.pcap -o proc.journal:j1m.db) KiB"
