@@ -1,0 +1,81 @@
+#include "capture_reader.hpp"
+
+#include "byte_order.hpp"
+#include "byte_source.hpp"
+#include "capture_formats.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sockowner::capture {
+
+void fail_at(const ByteSource& in, const std::string& what, std::uint64_t offset) {
+    throw CaptureError(in.name() + ": " + what + " at byte " + std::to_string(offset));
+}
+
+void fail_truncated(const ByteSource& in, const char* what, const char* length_name, std::uint64_t length) {
+    throw CaptureError(in.name() + ": truncated " + what + " at byte " + std::to_string(in.offset()) + " (" +
+                       length_name + " " + std::to_string(length) + ", " + std::to_string(in.left()) +
+                       " bytes left)");
+}
+
+namespace {
+
+bool starts_with(const std::uint8_t* p, std::size_t n, std::initializer_list<std::uint8_t> magic) {
+    if (n < magic.size()) return false;
+    return std::memcmp(p, magic.begin(), magic.size()) == 0;
+}
+
+// What people feed a capture tool by mistake: a compressed capture (Wireshark reads
+// gzip, zstd and lz4 ones itself, so they are common). Named, not guessed at.
+bool compressed(const std::uint8_t* p, std::size_t n) {
+    return starts_with(p, n, {0x1f, 0x8b}) ||                    // gzip
+           starts_with(p, n, {0x28, 0xb5, 0x2f, 0xfd}) ||        // zstd
+           starts_with(p, n, {0x04, 0x22, 0x4d, 0x18}) ||        // lz4 frame
+           starts_with(p, n, {0xfd, '7', 'z', 'X', 'Z', 0x00}) ||  // xz
+           starts_with(p, n, {'B', 'Z', 'h'});                   // bzip2
+}
+
+void read_source(ByteSource& in, CaptureSink& sink) {
+    const std::size_t n = in.peek(4) ? 4 : in.left();
+    const std::uint8_t* p = in.current();
+    if (n == 0) throw CaptureError(in.name() + ": empty file, not a pcap or pcapng capture");
+    if (compressed(p, n)) throw CaptureError(in.name() + ": compressed capture: decompress it first");
+    if (n == 4) {
+        const std::uint32_t magic = load32(ByteOrder::little, p);
+        if (magic == kBlockShb) return read_pcapng(in, sink);
+        for (std::uint32_t m : {0xa1b2c3d4u, 0xa1b23c4du, 0xa1b2cd34u})
+            if (magic == m || magic == __builtin_bswap32(m)) return read_pcap(in, sink);
+    }
+    throw CaptureError(in.name() + ": not a pcap or pcapng capture");
+}
+
+}  // namespace
+
+void read_capture_fd(int fd, const std::string& name, CaptureSink& sink) {
+    ByteSource in(fd, name);
+    read_source(in, sink);
+}
+
+void read_capture_bytes(std::span<const std::uint8_t> bytes, const std::string& name, CaptureSink& sink) {
+    ByteSource in(bytes, name);
+    read_source(in, sink);
+}
+
+void read_capture(const std::string& path, CaptureSink& sink) {
+    if (path == "-") return read_capture_fd(STDIN_FILENO, "standard input", sink);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw CaptureError(path + ": " + std::strerror(errno));
+    try {
+        read_capture_fd(fd, path, sink);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+}
+
+}  // namespace sockowner::capture
