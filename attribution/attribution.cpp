@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 TimeNs SystemWaiter::wall_now() {
     timespec ts{};
@@ -123,4 +123,4 @@ FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
     return {decide(plan.src, src), decide(plan.dst, dst)};
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -12,7 +12,7 @@
 
 #include <unordered_set>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 struct AttributionOptions {
     MatchOptions match;                               // interval slack and grace
@@ -68,4 +68,4 @@ private:
     std::int64_t waits_ = 0;
 };
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 namespace {
 
@@ -123,4 +123,4 @@ std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& 
     return s.owner;
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

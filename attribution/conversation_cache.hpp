@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 class ConversationCache {
 public:
@@ -62,4 +62,4 @@ private:
     TimeNs newest_ = INT64_MIN;   // the latest packet time seen
 };
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 bool is_loopback(const IpAddr& a) {
     const auto& b = a.bytes();
@@ -50,4 +50,4 @@ bool HostCoverage::watched(const IpAddr& addr, TimeNs at) const {
     });
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

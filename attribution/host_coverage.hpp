@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 class HostCoverage {
 public:
@@ -50,4 +50,4 @@ private:
 
 bool is_loopback(const IpAddr& a);
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

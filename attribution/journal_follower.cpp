@@ -11,7 +11,7 @@
 #include <cstring>
 #include <ctime>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 TimeNs monotonic_now() {
     timespec ts{};
@@ -204,4 +204,4 @@ void JournalFollower::refresh(TimeNs min_interval) {
     }
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 // Monotonic nanoseconds; tests substitute their own clock.
 using Clock = std::function<TimeNs()>;
@@ -103,4 +103,4 @@ private:
     std::vector<std::string> sources_;
 };
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

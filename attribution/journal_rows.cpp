@@ -2,7 +2,7 @@
 
 #include "sqlite.hpp"
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 std::int64_t journal_socket_rows(const std::string& path) {
     Db db(path, Db::Mode::read_only);
@@ -10,4 +10,4 @@ std::int64_t journal_socket_rows(const std::string& path) {
     return st.step() ? st.i64(0) : 0;
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 // Opens `path` read-only for one count. Throws JournalError.
 std::int64_t journal_socket_rows(const std::string& path);
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

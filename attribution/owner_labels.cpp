@@ -1,6 +1,6 @@
 #include "owner_labels.hpp"
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 namespace {
 
@@ -57,6 +57,7 @@ void OwnerLabelCache::clear() {
     by_process_.clear();
     by_process_.shrink_to_fit();
     sources_.clear();
+    annotated_.clear();
     make_fixed();
 }
 
@@ -111,6 +112,20 @@ OwnerLabelCache::Handle OwnerLabelCache::handle(const SideOwner& o) {
     }
 }
 
+OwnerLabelCache::Handle OwnerLabelCache::annotated(const ProcessInfo& p) {
+    std::string key = std::to_string(p.pid) + '\0' + std::to_string(p.ppid) + '\0' + std::to_string(p.uid) + '\0' +
+                      p.comm + '\0' + p.exe + '\0' + p.cmdline + '\0' + p.user + '\0' + p.container + '\0' + p.cgroup;
+    auto [it, added] = annotated_.try_emplace(std::move(key), kUnknown);
+    if (!added) return it->second;
+    auto e = std::make_unique<Entry>();  // not a journal's process: never rendered again
+    e->row = ProcessRow{};
+    e->row->p = p;
+    set_process(e->labels, &*e->row);
+    entries_.push_back(std::move(e));
+    it->second = Handle(entries_.size() - 1);
+    return it->second;
+}
+
 const OwnerLabels& OwnerLabelCache::get(Handle h) {
     Entry& e = *entries_[h < entries_.size() ? h : kUnknown];
     if (e.process) render(e);
@@ -126,4 +141,4 @@ const char* OwnerLabelCache::source_name(std::string_view source) {
     return sources_.back()->c_str();
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

@@ -16,9 +16,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 // The name shown for kernel-generated packets.
 inline constexpr const char* kKernelName = "[kernel]";
@@ -49,6 +50,9 @@ public:
     // The owner's handle; a new process is rendered at once, from the journal its ids
     // are of (o.journal, or the current one when 0).
     Handle handle(const SideOwner& o);
+    // The handle of a process a capture's annotation names (no journal row): rendered
+    // once; processes equal in every field share one.
+    Handle annotated(const ProcessInfo& p);
     // The labels: re-rendered when the process's row changed in the same journal file,
     // frozen once that file is no longer read. They, and the row they point to, stay
     // valid and unchanged until the journal is read again or the cache cleared.
@@ -90,6 +94,7 @@ private:
     std::vector<Slot> by_process_;
     std::vector<std::unique_ptr<Entry>> entries_;  // by handle; each entry stays where it is
     std::vector<std::unique_ptr<std::string>> sources_;
+    std::unordered_map<std::string, Handle> annotated_;  // by the process's fields
 };
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

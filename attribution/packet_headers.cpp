@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 namespace {
 
@@ -158,4 +158,22 @@ std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, con
     return PacketTuple{t, std::nullopt};
 }
 
-}  // namespace sockowner::plugin
+std::optional<PacketTuple> ip_packet_tuple(std::span<const std::uint8_t> ip) {
+    auto h = parse_ip(ip, 0);
+    // Tunnels nest a few deep at most; a crafted frame may nest without end.
+    for (int depth = 0; h && h->has_l4 && (h->next == kIpProtoIpip || h->next == kIpProtoIpv6) && depth < 8; ++depth) {
+        auto inner = parse_ip(ip, h->l4);
+        if (!inner) break;
+        h = inner;
+    }
+    if (!h) return std::nullopt;
+    PinfoTuple p{h->src, h->dst, std::nullopt, 0, 0};
+    if (auto t = parse_transport(ip, *h); t && (t->proto == Proto::tcp || t->proto == Proto::udp)) {
+        p.ported = t->proto;
+        p.srcport = t->src.port;
+        p.dstport = t->dst.port;
+    }
+    return packet_tuple(ip, p);
+}
+
+}  // namespace sockowner::attribution

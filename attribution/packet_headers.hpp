@@ -10,7 +10,7 @@
 #include <optional>
 #include <span>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 inline constexpr std::uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
 
@@ -42,4 +42,9 @@ struct PacketTuple {
 // the header cannot be found in the bytes (a later fragment), pinfo's ports are used.
 std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, const PinfoTuple& pinfo);
 
-}  // namespace sockowner::plugin
+// The same from the bytes alone, for frames no dissector has seen (sockowner annotate):
+// `ip` starts at an IPv4 or IPv6 header; the addresses are the innermost IP-in-IP
+// header's, the ports those of its TCP or UDP header.
+std::optional<PacketTuple> ip_packet_tuple(std::span<const std::uint8_t> ip);
+
+}  // namespace sockowner::attribution

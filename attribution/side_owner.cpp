@@ -1,6 +1,6 @@
 #include "side_owner.hpp"
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 std::string_view how_name(How h) {
     switch (h) {
@@ -10,8 +10,9 @@ std::string_view how_name(How h) {
         case How::wildcard: return "wildcard";
         case How::conversation: return "conversation";
         case How::kernel: return "kernel";
+        case How::annotation: return "annotation";
     }
     return "?";
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

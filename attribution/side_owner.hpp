@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 enum class How : std::uint8_t {
     unknown,       // no socket known, or no collector watched that host at that time
@@ -13,6 +13,7 @@ enum class How : std::uint8_t {
     wildcard,      // a socket bound to the any-address on that port
     conversation,  // the flow's earlier packets had this owner (a FIN after close)
     kernel,        // the kernel itself (RST to a closed port, ICMP errors, echo replies)
+    annotation,    // another tool's comment in the capture named the process (ptcpdump)
 };
 std::string_view how_name(How h);
 
@@ -33,4 +34,4 @@ struct FrameOwners {
     SideOwner src, dst;
 };
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

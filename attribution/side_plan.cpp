@@ -1,6 +1,6 @@
 #include "side_plan.hpp"
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 namespace {
 
@@ -84,4 +84,4 @@ PacketPlan plan_sides(const PacketTuple& t, TimeNs at) {
     return plan;
 }
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

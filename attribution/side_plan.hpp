@@ -5,7 +5,7 @@
 #include "owner_index.hpp"
 #include "packet_headers.hpp"
 
-namespace sockowner::plugin {
+namespace sockowner::attribution {
 
 struct SidePlan {
     enum class Rule : std::uint8_t {
@@ -40,4 +40,4 @@ struct PacketPlan {
 //   so the destination side is looked up with the quoted header's tuple.
 PacketPlan plan_sides(const PacketTuple& t, TimeNs at);
 
-}  // namespace sockowner::plugin
+}  // namespace sockowner::attribution

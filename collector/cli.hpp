@@ -24,6 +24,7 @@ int cmd_export(int argc, char** argv);
 int cmd_cleanup(int argc, char** argv);
 int cmd_snapshot(int argc, char** argv);
 int cmd_ls(int argc, char** argv);
+int cmd_annotate(int argc, char** argv);
 
 // A duration where a bare number means milliseconds: "500", "500ms", "2s".
 std::optional<TimeNs> parse_millis(const char* text);

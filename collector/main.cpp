@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  stats     what the journal holds and how the collector is doing\n"
     "  export    write the ownership intervals as JSON lines or CSV\n"
     "  snapshot  write a consistent, self-contained copy of the journal\n"
+    "  annotate  copy a capture with each packet's processes written into it\n"
     "  cleanup   remove the collector's pinned eBPF programs and maps\n"
     "\n"
     "Run 'sockowner COMMAND --help' for a command's options. The journal defaults to\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     } const commands[] = {
         {"collect", cmd_collect}, {"lookup", cmd_lookup},   {"ls", cmd_ls},          {"stats", cmd_stats},
         {"export", cmd_export},   {"cleanup", cmd_cleanup}, {"snapshot", cmd_snapshot},
+        {"annotate", cmd_annotate},
     };
     try {
         for (const auto& c : commands)

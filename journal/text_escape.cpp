@@ -88,4 +88,72 @@ std::string escape_text(std::string_view s) {
     return out;
 }
 
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | cp >> 6);
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | cp >> 12);
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | cp >> 18);
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
+
+}  // namespace
+
+std::string unescape_text(std::string_view s) {
+    if (s.find('\\') == std::string_view::npos) return std::string(s);
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c != '\\' || i + 1 == s.size()) {
+            out += c;
+            continue;
+        }
+        char e = s[i + 1];
+        if (e == '\\' || e == 'n' || e == 'r' || e == 't') {
+            out += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : '\\';
+            ++i;
+        } else if (e == 'x' && i + 3 < s.size() && hex_value(s[i + 2]) >= 0 && hex_value(s[i + 3]) >= 0) {
+            out += char(hex_value(s[i + 2]) << 4 | hex_value(s[i + 3]));
+            i += 3;
+        } else if (e == 'u' && i + 2 < s.size() && s[i + 2] == '{') {
+            std::size_t end = s.find('}', i + 3);
+            std::uint32_t cp = 0;
+            bool ok = end != std::string_view::npos && end > i + 3 && end - (i + 3) <= 6;
+            for (std::size_t k = i + 3; ok && k < end; ++k) {
+                int v = hex_value(s[k]);
+                ok = v >= 0;
+                cp = cp << 4 | std::uint32_t(v < 0 ? 0 : v);
+            }
+            if (ok && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
+                append_utf8(out, cp);
+                i = end;
+            } else {
+                out += c;
+            }
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace sockowner

@@ -15,6 +15,10 @@ namespace sockowner {
 
 std::string escape_text(std::string_view s);
 
+// The text escape_text() was given back, from its output: what a comment or a file
+// written with escape_text() said. Sequences escape_text() does not write are kept.
+std::string unescape_text(std::string_view s);
+
 // True when escape_text(s) would change nothing (the common case: no copy needed).
 bool text_is_safe(std::string_view s);
 

@@ -10,10 +10,13 @@
 #include "ws_compat.h"
 
 #include <epan/column-utils.h>
+#include <epan/epan.h>
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/tap.h>
+#include <wiretap/wtap.h>
+#include <wiretap/wtap_opttypes.h>
 
 #include <unistd.h>
 
@@ -27,6 +30,7 @@
 #include "frame_records.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
+#include "owner_comment.hpp"
 #include "owner_labels.hpp"
 #include "packet-proc.hpp"
 #include "packet_headers.hpp"
@@ -35,6 +39,7 @@
 #include "timeutil.hpp"
 
 using namespace sockowner;
+using namespace sockowner::attribution;
 using namespace sockowner::plugin;
 
 namespace {
@@ -88,13 +93,14 @@ struct FrameRecord {
         owners,
     };
     FrameSide src, dst;
+    FrameSide either;  // a capture's annotation naming a process at one end or the other (ptcpdump)
     State state = State::none;
     friend bool operator==(const FrameRecord&, const FrameRecord&) = default;
 };
 struct FrameRecordHash {
     std::size_t operator()(const FrameRecord& r) const {
         std::size_t h = std::size_t(r.state);
-        for (const FrameSide* s : {&r.src, &r.dst})
+        for (const FrameSide* s : {&r.src, &r.dst, &r.either})
             h = h * 0x9E3779B97F4A7C15ull ^ (std::size_t(s->labels) << 8 | std::size_t(s->how)) ^
                 std::hash<const char*>{}(s->source);
         return h;
@@ -173,7 +179,7 @@ void report_journal() {
     if (state.journal->usable())
         ws_warning("%s; showing the rows read before", error.c_str());
     else
-        ws_warning("%s; no process fields (proc.*) for this capture", error.c_str());
+        ws_warning("%s; no process fields (proc.*) for this capture but those its packet comments give", error.c_str());
 }
 
 IpAddr to_ip(const address& a) {
@@ -201,6 +207,37 @@ FrameSide frame_side(const SideOwner& o) {
     return f;
 }
 
+// The owners the packet's comments name (sockowner annotate's, ptcpdump's), as the
+// capture has them or as the user edited them in the GUI.
+std::optional<CommentOwners> capture_annotations(packet_info* pinfo) {
+    wtap_block_t block = pinfo->fd->has_modified_block ? epan_get_modified_block(pinfo->epan, pinfo->fd)
+                         : pinfo->rec                  ? pinfo->rec->block
+                                                       : nullptr;
+    if (!block) return std::nullopt;
+    constexpr guint kMaxComments = 16;  // ptcpdump writes up to 6; a hostile file, any number
+    std::string_view comments[kMaxComments];
+    guint n = 0;
+    for (guint i = 0, count = wtap_block_count_option(block, OPT_COMMENT); i < count && n < kMaxComments; ++i) {
+        char* text = nullptr;
+        if (wtap_block_get_nth_string_option_value(block, OPT_COMMENT, i, &text) == WTAP_OPTTYPE_SUCCESS && text)
+            comments[n++] = text;
+    }
+    if (n == 0) return std::nullopt;
+    Direction direction = Direction::unknown;
+    guint32 flags = 0;
+    if (wtap_block_get_uint32_option_value(block, OPT_PKT_FLAGS, &flags) == WTAP_OPTTYPE_SUCCESS) {
+        if (PACK_FLAGS_DIRECTION(flags) == PACK_FLAGS_DIRECTION_INBOUND) direction = Direction::inbound;
+        if (PACK_FLAGS_DIRECTION(flags) == PACK_FLAGS_DIRECTION_OUTBOUND) direction = Direction::outbound;
+    }
+    return read_annotations(std::span<const std::string_view>(comments, n), direction);
+}
+
+FrameSide annotated_side(const CommentSide& s) {
+    if (s.how == How::kernel) return {state.labels->handle(SideOwner{How::kernel, 0, 0}), How::kernel, nullptr};
+    if (!s.process) return {};
+    return {state.labels->annotated(*s.process), s.how, state.labels->source_name(s.source)};
+}
+
 const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
@@ -216,7 +253,15 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
         state.journal->refresh(kRequeryInterval);
         report_journal();
         if (!state.journal->usable()) {
-            r.state = FrameRecord::State::unusable;
+            // No journal here (a copy on another machine): the capture may say itself.
+            if (auto a = capture_annotations(pinfo)) {
+                r.state = FrameRecord::State::owners;
+                r.src = annotated_side(a->src);
+                r.dst = annotated_side(a->dst);
+                if (a->either) r.either = {state.labels->annotated(*a->either), How::annotation, state.labels->source_name("ptcpdump")};
+            } else {
+                r.state = FrameRecord::State::unusable;
+            }
         } else {
             r.state = FrameRecord::State::owners;
             PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
@@ -279,6 +324,22 @@ void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, cons
     proto_tree_add_string(st, hf.match, tvb, 0, 0, how_name(o.how).data());
 }
 
+// A process a capture's annotation names without saying which end it is (ptcpdump):
+// proc.pid and proc.name, which match either end anyway.
+void add_either(proto_tree* tree, tvbuff_t* tvb, const OwnerLabels& l) {
+    if (!l.row) return;
+    proto_tree* st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr,
+                                                   "Process at either end: %s (from a packet comment)", l.stats.c_str());
+    proto_tree_add_uint(st, hf_proc_pid, tvb, 0, 0, guint32(l.row->p.pid));
+    proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, l.name);
+}
+
+void append_either_tag(column_info* cinfo, const OwnerLabels& l) {
+    static std::string tag;
+    tag.assign(" [").append(l.info).append("]");
+    col_append_str(cinfo, COL_INFO, tag.c_str());
+}
+
 // Appends " [curl 4242 → python3 17]" ("kernel" for the kernel, "?" when unknown).
 void append_info_tag(column_info* cinfo, const OwnerLabels& src, const OwnerLabels& dst) {
     static std::string tag;  // dissection is single-threaded; reused to avoid allocating
@@ -326,7 +387,7 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         return tvb_captured_length(tvb);
     }
     bool add_fields = fields_wanted(tree);
-    bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known());
+    bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known() || rec->either.known());
     bool tapped = have_tap_listener(proc_tap);
     if (!add_fields && !info_tag && !tapped) return tvb_captured_length(tvb);
     const OwnerLabels& src = state.labels->get(rec->src.labels);
@@ -335,8 +396,14 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
         add_side(pt, tvb, End::src, rec->src, src);
         add_side(pt, tvb, End::dst, rec->dst, dst);
+        if (rec->either.known()) add_either(pt, tvb, state.labels->get(rec->either.labels));
     }
-    if (info_tag) append_info_tag(pinfo->cinfo, src, dst);
+    if (info_tag) {
+        if (rec->either.known())
+            append_either_tag(pinfo->cinfo, state.labels->get(rec->either.labels));
+        else
+            append_info_tag(pinfo->cinfo, src, dst);
+    }
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
         t->src = tap_side(pinfo->pool, src);

@@ -75,13 +75,13 @@ void read_as_cli(const std::string& path) {
 
 // What the plugin does: follow the journal, look the rows' tuples up, label the owners.
 void read_as_plugin(const std::string& path) {
-    plugin::JournalFollower f(path, [] { return TimeNs(0); });
+    attribution::JournalFollower f(path, [] { return TimeNs(0); });
     f.refresh(0);
     if (!f.usable()) return;
-    plugin::OwnerLabelCache labels(f);
+    attribution::OwnerLabelCache labels(f);
     const MatchOptions opt;
     auto label = [&](const OwnerMatch& m) {
-        const auto& l = labels.get(plugin::SideOwner{plugin::How::exact, m.socket->id, m.socket->process_id});
+        const auto& l = labels.get(attribution::SideOwner{attribution::How::exact, m.socket->id, m.socket->process_id});
         (void)l.info.size();
         (void)f.socket_source(m.socket->id);
     };
@@ -91,7 +91,7 @@ void read_as_plugin(const std::string& path) {
         for (const OwnerMatch& m : f.index().find_all_unconnected(q, opt)) label(m);
         f.coverage().watched(q.local.addr, q.at);
     }
-    (void)labels.get(plugin::SideOwner{plugin::How::kernel, 0, 0});
+    (void)labels.get(attribution::SideOwner{attribution::How::kernel, 0, 0});
 }
 
 }  // namespace

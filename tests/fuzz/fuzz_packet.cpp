@@ -10,17 +10,20 @@
 //               src, dst        4 or 16 bytes each: packet_info's network addresses
 //               u16 srcport, u16 dstport, i64 time (ns since the epoch)
 //               u16 length, then that many bytes of frame (the rest, at the end)
-// Integers little-endian. At most 32 packets per input.
+// Integers little-endian. At most 32 packets per input. Each frame is also read as
+// `sockowner annotate` reads one (ip_packet_tuple: the bytes from an IP header on) and
+// as a packet comment the plugin reads back (read_annotations).
 #include "attribution.hpp"
 #include "timeutil.hpp"
 #include "fuzz_input.hpp"
+#include "owner_comment.hpp"
 #include "owner_labels.hpp"
 #include "packet_headers.hpp"
 #include "sample_journal.hpp"
 #include "side_plan.hpp"
 
 using namespace sockowner;
-using namespace sockowner::plugin;
+using namespace sockowner::attribution;
 
 namespace {
 
@@ -93,6 +96,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const TimeNs at = clamp_time(TimeNs(in.u64()));  // as packet_time() makes a capture's clock
         auto frame = in.bytes(in.u16());
         if (flags & 0x10) attributor.new_file();
+
+        if (auto t = ip_packet_tuple(frame)) (void)plan_sides(*t, at);
+        std::string_view text(reinterpret_cast<const char*>(frame.data()), frame.size());
+        if (auto a = read_annotations(std::span<const std::string_view>(&text, 1), Direction((flags >> 5) % 3)))
+            if (a->src.process) (void)labels.annotated(*a->src.process);
 
         auto tuple = packet_tuple(frame, pinfo);
         if (!tuple) continue;

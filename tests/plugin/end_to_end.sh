@@ -102,4 +102,18 @@ tshark_plugin "${R[@]}" -q -z proc,tree >stats.txt 2>/dev/null || fail "tshark -
 awk '/^ [^ ]/ { prog = $1 } /^  pid [0-9]+ / { print prog, $2 }' stats.txt >pids.txt
 grep -qx "curl $CURL" pids.txt || fail "curl $CURL not in the statistics: $(cat stats.txt)"
 grep -qx "python3 $PY" pids.txt || fail "python3 $PY not in the statistics: $(cat stats.txt)"
+# The capture annotated (sockowner annotate), read where there is no journal: the same
+# owners on every packet, from the comments alone.
+"$SOCKOWNER" annotate cap.pcapng -o annotated.pcapng --journal "$J" -q || fail "annotate failed"
+chmod a+r annotated.pcapng
+E2E_FIELDS=(-T fields -e frame.number)
+for side in src dst; do for f in pid name exe cmdline user match; do E2E_FIELDS+=(-e "proc.$side.$f"); done; done
+tshark_plugin "${R[@]}" "${E2E_FIELDS[@]}" >journal_fields.txt 2>/dev/null || fail "tshark (journal fields) failed"
+tshark_plugin -r annotated.pcapng -o proc.journal:"$WORK/none.db" "${E2E_FIELDS[@]}" >comment_fields.txt 2>/dev/null ||
+  fail "tshark (annotated) failed"
+grep -q "	curl	" comment_fields.txt || fail "no curl in the annotated capture's fields"
+diff journal_fields.txt comment_fields.txt >/dev/null ||
+  fail "annotated capture read without the journal differs: $(diff journal_fields.txt comment_fields.txt | head -5)"
+n=$(tshark_bare -r annotated.pcapng -Y "frame.comment contains \"curl $CURL\"" 2>/dev/null | wc -l)
+[ "$n" -gt 0 ] || fail "stock tshark finds no frame.comment with curl $CURL"
 pass

@@ -10,7 +10,7 @@ inline constexpr TimeNs kMs = 1'000'000;
 
 struct FakeClock {
     TimeNs now = 1'000 * kSec;
-    plugin::Clock clock() {
+    attribution::Clock clock() {
         return [this] { return now; };
     }
 };

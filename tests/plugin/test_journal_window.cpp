@@ -11,7 +11,7 @@
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
 using namespace sockowner;
-using namespace sockowner::plugin;
+using namespace sockowner::attribution;
 using namespace sockowner::test;
 
 namespace {

@@ -37,6 +37,17 @@ void text_escapes(void**) {
     assert_false(text_is_safe("a\\b"));
 }
 
+// What escape_text() wrote reads back as the original, whatever the bytes.
+void text_unescapes(void**) {
+    for (std::string s : {std::string("curl"), std::string("\x1b]0;pwned\x07x"), std::string("a\r\nb\tc\x7f"),
+                          std::string("back\\slash \\x41"), std::string("\xc2\x9b" "2J"),
+                          std::string("evil\xe2\x80\xaetxt"), std::string("bad\xff\xc0"), std::string("nul\0in", 6),
+                          std::string("caf\xc3\xa9 \xf0\x9f\x90\x8d")})
+        assert_str_eq(unescape_text(escape_text(s)), s);
+    // What escape_text() never writes stays as it is.
+    assert_str_eq(unescape_text("a\\q \\u{zz} \\x4 \\u{d800} end\\"), "a\\q \\u{zz} \\x4 \\u{d800} end\\");
+}
+
 void csv_quoting(void**) {
     assert_str_eq(csv_field("a b"), "a b");
     assert_str_eq(csv_field("a,b"), "\"a,b\"");
@@ -75,6 +86,7 @@ int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(json_escapes),
         cmocka_unit_test(text_escapes),
+        cmocka_unit_test(text_unescapes),
         cmocka_unit_test(csv_quoting),
         cmocka_unit_test(interval_keys),
     };

@@ -1,0 +1,102 @@
+#include "capture_annotator.hpp"
+
+#include "link_layer.hpp"
+#include "packet_headers.hpp"
+#include "side_plan.hpp"
+#include "text_escape.hpp"
+#include "timeutil.hpp"
+
+namespace sockowner::cli {
+
+using namespace sockowner::attribution;
+
+std::size_t CaptureAnnotator::KeyHash::operator()(const Key& k) const {
+    std::uint64_t h = std::uint64_t(k.src_how) << 8 | std::uint64_t(k.dst_how);
+    for (std::uint64_t v : {std::uint64_t(k.src_process), std::uint64_t(k.dst_process),
+                            std::uint64_t(reinterpret_cast<std::uintptr_t>(k.src_source)),
+                            std::uint64_t(reinterpret_cast<std::uintptr_t>(k.dst_source))})
+        h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+    return std::size_t(h ^ (h >> 29));
+}
+
+CaptureAnnotator::CaptureAnnotator(JournalFollower& journal, AttributionOptions opt, capture::PcapngWriter& out,
+                                   AnnotateFormats formats)
+    : journal_(journal), attributor_(journal, opt), out_(out), formats_(formats) {}
+
+void CaptureAnnotator::section(capture::ByteOrder order, std::span<const std::uint8_t> shb) { out_.section(order, shb); }
+
+void CaptureAnnotator::block(std::span<const std::uint8_t> raw) { out_.block(raw); }
+
+void CaptureAnnotator::unattributable(std::span<const std::uint8_t> raw) {
+    ++counts_.skipped;
+    out_.block(raw);
+}
+
+CommentSide CaptureAnnotator::comment_side(const SideOwner& o) const {
+    CommentSide s;
+    s.how = o.how;
+    if (!o.is_process()) return s;
+    if (const ProcessRow* row = journal_.process(o.process_id)) {
+        s.process = row->p;
+        s.source = std::string(journal_.socket_source(o.socket_id));
+    } else {
+        s.how = How::unknown;  // a socket whose process row the journal lacks names nobody
+    }
+    return s;
+}
+
+CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) {
+    auto source = [&](const SideOwner& o) { return o.is_process() ? journal_.socket_source(o.socket_id).data() : nullptr; };
+    Key key{owners.src.how, owners.dst.how, owners.src.process_id, owners.dst.process_id, source(owners.src),
+            source(owners.dst)};
+    if (last_ && key == last_key_) return *last_;  // the flow of the packet before, most often
+    auto it = rendered_.find(key);
+    if (it != rendered_.end()) {
+        last_key_ = key;
+        last_ = &it->second;
+        return it->second;
+    }
+    CommentSide src = comment_side(owners.src), dst = comment_side(owners.dst);
+    Rendered r;
+    // Also when neither end is known: "sockowner: ? → ?" says the packet was looked up.
+    r.comment = format_owner_comment(src, dst);
+    r.known = src.how != How::unknown || dst.how != How::unknown;
+    const CommentSide& local = src.process ? src : dst;
+    if (local.process) {
+        r.pid = std::uint32_t(local.process->pid);
+        r.name = escape_text(local.process->comm);  // pcapng strings are UTF-8; names need not be
+    }
+    last_key_ = key;
+    last_ = &rendered_.emplace(key, std::move(r)).first->second;  // nodes do not move
+    return *last_;
+}
+
+std::uint32_t CaptureAnnotator::darwin_index(std::uint32_t pid, const std::string& name) {
+    auto [it, added] = darwin_.try_emplace({pid, name}, 0);
+    if (added) it->second = out_.darwin_process(pid, name);
+    return it->second;
+}
+
+void CaptureAnnotator::packet(const capture::Packet& p) {
+    ++counts_.packets;
+    capture::PcapngWriter::Extra extra;
+    std::optional<PacketTuple> tuple;
+    if (auto ip = capture::network_layer(p.linktype, p.data)) tuple = ip_packet_tuple(*ip);
+    if (tuple) {
+        FrameOwners owners = attributor_.attribute(plan_sides(*tuple, clamp_time(p.time_ns)));
+        Rendered& r = render(owners);
+        if (r.known) ++counts_.annotated;
+        if (owners.src.known() && owners.dst.known()) ++counts_.both;
+        if (formats_.comment) extra.comment = r.comment;
+        if (r.pid) {
+            if (formats_.darwin) {
+                if (!r.darwin) r.darwin = darwin_index(*r.pid, r.name);  // one block per process and name
+                extra.darwin_process = r.darwin;
+            }
+            if (formats_.pid) extra.pid = *r.pid;
+        }
+    }
+    out_.packet(p, extra);
+}
+
+}  // namespace sockowner::cli

@@ -1,0 +1,83 @@
+// The heart of `sockowner annotate`: a CaptureSink that copies a capture into a pcapng
+// writer, adding to each packet whose owners the journal knows a comment naming both
+// ends, Apple's process information (a Darwin process block per process, referred to
+// by the packet's options) for its local process, and the pcapng draft's
+// epb_processid_threadid. Owners are found as the Wireshark plugin finds them: the
+// same Attributor, from the same library.
+#pragma once
+
+#include "attribution.hpp"
+#include "capture_types.hpp"
+#include "owner_comment.hpp"
+#include "pcapng_writer.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+namespace sockowner::cli {
+
+struct AnnotateFormats {
+    bool comment = true;  // a packet comment naming both ends
+    bool darwin = true;   // Apple's process information blocks and EPB options
+    bool pid = true;      // epb_processid_threadid
+};
+
+struct AnnotateCounts {
+    std::uint64_t packets = 0;    // packets copied
+    std::uint64_t annotated = 0;  // with at least one end known
+    std::uint64_t both = 0;       // with both ends known
+    std::uint64_t skipped = 0;    // blocks without a timestamp (simple packet blocks), copied as is
+};
+
+class CaptureAnnotator final : public capture::CaptureSink {
+public:
+    CaptureAnnotator(attribution::JournalFollower& journal, attribution::AttributionOptions opt,
+                     capture::PcapngWriter& out, AnnotateFormats formats);
+
+    void section(capture::ByteOrder order, std::span<const std::uint8_t> shb) override;
+    void block(std::span<const std::uint8_t> raw) override;
+    void packet(const capture::Packet& p) override;
+    void unattributable(std::span<const std::uint8_t> raw) override;
+
+    const AnnotateCounts& counts() const { return counts_; }
+
+private:
+    // What a packet's annotation depends on: each end's rule, process row and how the
+    // collector learnt of its socket (one of a few strings the journal holds). Flows
+    // of the same processes share it: the comment is rendered once per pair of owners.
+    struct Key {
+        attribution::How src_how, dst_how;
+        std::int64_t src_process, dst_process;
+        const char *src_source, *dst_source;
+        friend bool operator==(const Key&, const Key&) = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const;
+    };
+    struct Rendered {
+        std::string comment;
+        bool known = false;                        // an end is known
+        std::optional<std::uint32_t> pid;          // the local process: the sender when a process sent it
+        std::optional<std::uint32_t> darwin;       // its Darwin process block, once written
+        std::string name;
+    };
+
+    attribution::CommentSide comment_side(const attribution::SideOwner& o) const;
+    Rendered& render(const attribution::FrameOwners& owners);
+    std::uint32_t darwin_index(std::uint32_t pid, const std::string& name);
+
+    attribution::JournalFollower& journal_;
+    attribution::Attributor attributor_;
+    capture::PcapngWriter& out_;
+    AnnotateFormats formats_;
+    AnnotateCounts counts_;
+    std::unordered_map<Key, Rendered, KeyHash> rendered_;
+    Key last_key_{};
+    Rendered* last_ = nullptr;
+    std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> darwin_;  // (pid, name) → block index
+};
+
+}  // namespace sockowner::cli

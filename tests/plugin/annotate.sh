@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# sockowner annotate on the fixture (port and pid reuse, IPv6, UDP, ICMP, the kernel's
+# packets, a tunnel), read back by whichever tshark runs the test (4.0 here; 4.4 and
+# 4.6 in their chroots):
+# - the plugin with no journal gives exactly the golden proc.* fields from the comments;
+# - tshark without the plugin (and with it disabled) filters frame.comment;
+# - 4.6 shows Apple's process information natively (frame.darwin.process_info.*);
+# - every original packet, timestamp and comment is kept;
+# - a ptcpdump comment (added with editcap) becomes proc.pid / proc.name;
+# - damaged captures and journals: one line, exit 2, nothing at OUT.
+. "$TESTS_DIR/lib.sh"
+. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
+need_cmd python3
+
+make_fixture "$WORK"
+cd "$WORK" || fail "no $WORK"
+"$SOCKOWNER" annotate fixture.pcap -o annotated.pcapng --journal fixture.db 2>annotate.err ||
+  fail "annotate failed: $(cat annotate.err)"
+grep -Eq '^sockowner: 42 packets, [0-9]+ with an owner' annotate.err || fail "no summary: $(cat annotate.err)"
+chmod a+r annotated.pcapng
+NOJ=(-o proc.journal:"$WORK/no-such-journal.db")
+
+# The plugin with no journal: the golden fields, from the comments alone.
+FIELDS=(-T fields -E header=y -e frame.number)
+for side in src dst; do
+  for f in name pid ppid uid user exe cmdline container source match label; do FIELDS+=(-e "proc.$side.$f"); done
+done
+tshark_plugin -r annotated.pcapng "${NOJ[@]}" "${FIELDS[@]}" >fields.txt 2>err.txt || fail "tshark failed: $(cat err.txt)"
+diff -u "$PLUGIN_TESTS_DIR/golden_fields.txt" fields.txt || fail "fields from the comments differ from golden_fields.txt"
+
+# Without the plugin, and with it disabled: the comments are there to filter.
+curl_packets=$(awk -F'\t' 'NR > 1 && ($2 == "curl" || $13 == "curl")' fields.txt | wc -l)
+[ "$curl_packets" -gt 0 ] || fail "the fixture has no curl packets"
+for run in tshark_bare "tshark_plugin --disable-protocol proc"; do
+  n=$($run -r annotated.pcapng -Y 'frame.comment contains "curl"' 2>/dev/null | wc -l)
+  [ "$n" -eq "$curl_packets" ] || fail "$run: frame.comment contains \"curl\" matched $n packets, not $curl_packets"
+done
+tshark_bare -r annotated.pcapng -Y 'frame.comment contains "sockowner: curl 4242 \xe2\x86\x92 python3 17"' \
+  -T fields -e frame.number >titles.txt 2>/dev/null
+[ -s titles.txt ] || fail "no comment titled 'sockowner: curl 4242 → python3 17'"
+
+# Every packet as it was: bytes, lengths, times.
+for f in fixture.pcap annotated.pcapng; do
+  # (4.6 lists the Darwin process information as a protocol of its own: not a change)
+  tshark_bare -r $f -T fields -e frame.time_epoch -e frame.len -e frame.cap_len -e frame.protocols 2>/dev/null |
+    sed 's/\tdarwin:/\t/' >$f.frames
+  tshark_bare -r $f -x 2>/dev/null | grep -E '^[0-9a-f]{4}  ' >$f.hex
+done
+cmp -s fixture.pcap.frames annotated.pcapng.frames || fail "packets changed: $(diff fixture.pcap.frames annotated.pcapng.frames | head -5)"
+cmp -s fixture.pcap.hex annotated.pcapng.hex || fail "packet bytes changed"
+
+# Apple's process information: native in 4.6 (the local process: the sender when a
+# process sent it, else the receiver).
+# The local process: column 2/3 the sender's name/pid, 13/14 the receiver's.
+local_of() { awk -F'\t' 'NR > 1 { if ($2 != "" && $2 != "[kernel]") print $2, $3; else if ($13 != "") print $13, $14 }' fields.txt; }
+local_curl=$(local_of | grep -c '^curl ')
+curl_pids=$(local_of | awk '$1 == "curl" { print $2 }' | sort -u | tr '\n' ' ')
+darwin=$(tshark_bare -r annotated.pcapng -Y 'frame.darwin.process_info.pname == "curl"' -T fields \
+  -e frame.darwin.process_info.pid 2>/dev/null | sort -u | tr '\n' ' ')
+if [ "$WS_ABI" = 4.6 ] || [ "$WS_ABI" \> 4.6 ]; then
+  n=$(tshark_bare -r annotated.pcapng -Y 'frame.darwin.process_info.pname == "curl"' 2>/dev/null | wc -l)
+  [ "$n" -eq "$local_curl" ] || fail "frame.darwin.process_info.pname == \"curl\" matched $n packets, not $local_curl"
+  [ "$darwin" = "$curl_pids" ] || fail "curl's Darwin pids: '$darwin', not '$curl_pids'"
+else
+  echo "Wireshark $WS_ABI has no frame.darwin fields: read without them"
+fi
+
+# A ptcpdump capture: its comment names the packet's process, at one end or the other.
+editcap -F pcapng -r fixture.pcap first.pcapng 1 || fail "cannot cut the first packet"
+editcap -a "1:PID: 31337"$'\n'"Cmd: /usr/bin/wget"$'\n'"Args: wget http://x/" first.pcapng ptcpdump.pcapng ||
+  fail "editcap -a failed"
+chmod a+r first.pcapng ptcpdump.pcapng
+got=$(tshark_plugin -r ptcpdump.pcapng "${NOJ[@]}" -Y 'proc.name == "wget" && proc.pid == 31337' -T fields \
+  -e proc.pid -e proc.name 2>/dev/null)
+[ "$got" = "31337	wget" ] || fail "ptcpdump's comment: proc.pid/proc.name '$got'"
+
+# Damage: one line naming the problem, exit 2, nothing written.
+head -c $(($(stat -c %s fixture.pcap) - 7)) fixture.pcap >truncated.pcap
+head -c 2000 annotated.pcapng >truncated.pcapng
+printf 'GET / HTTP/1.1\r\n\r\n' >text.pcap
+gzip -c fixture.pcap >fixture.pcap.gz
+for bad in truncated.pcap truncated.pcapng text.pcap fixture.pcap.gz; do
+  rc=0
+  "$SOCKOWNER" annotate $bad -o out.pcapng --journal fixture.db >out.txt 2>err.txt || rc=$?
+  [ $rc -eq 2 ] || fail "$bad: exit $rc, not 2"
+  [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "^sockowner: .*$bad" err.txt || fail "$bad: not one line naming it: $(cat err.txt)"
+  [ ! -e out.pcapng ] || fail "$bad: left out.pcapng behind"
+  ! ls out.pcapng.* >/dev/null 2>&1 || fail "$bad: left a temporary file"
+  echo "$bad: $(cat err.txt)"
+done
+# A missing or damaged journal: lookup's words, exit 2.
+printf 'not a database' >bad.db
+for j in "$WORK/absent.db" bad.db; do
+  rc=0; "$SOCKOWNER" annotate fixture.pcap -o out.pcapng --journal "$j" 2>ann.err || rc=$?
+  "$SOCKOWNER" lookup --journal "$j" tcp 127.0.0.1:1 127.0.0.1:2 2>lookup.err || true
+  [ $rc -eq 2 ] && cmp -s ann.err lookup.err || fail "journal $j: annotate ($rc) '$(cat ann.err)' vs lookup '$(cat lookup.err)'"
+  [ ! -e out.pcapng ] || fail "journal $j: left out.pcapng behind"
+done
+rc=0; "$SOCKOWNER" annotate fixture.pcap -o fixture.pcap --journal fixture.db 2>err.txt || rc=$?
+[ $rc -eq 2 ] && cmp -s fixture.pcap.frames <(tshark_bare -r fixture.pcap -T fields -e frame.time_epoch -e frame.len \
+  -e frame.cap_len -e frame.protocols 2>/dev/null) || fail "annotate onto its own input: exit $rc, $(cat err.txt)"
+pass
