@@ -139,7 +139,7 @@ bool JournalReader::has_window_indexes() {
 }
 
 namespace {
-constexpr const char* kWithOwner = " FROM sockets s LEFT JOIN processes p ON p.id = s.process_id WHERE ";
+constexpr const char* kFromSockets = " FROM sockets s WHERE ";
 // The partial index's condition, spelt as in kLongIndexSql so that the planner uses it.
 constexpr const char* kLong = "(s.closed IS NULL OR s.closed - s.opened > 600000000000)";
 }  // namespace
@@ -147,7 +147,7 @@ constexpr const char* kLong = "(s.closed IS NULL OR s.closed - s.opened > 600000
 void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn) {
     // Short intervals that overlap opened at most kShortInterval before `from`; the
     // long and open ones come from their own (small) index.
-    const std::string cols = std::string("SELECT ") + kSocketCols + ", " + kProcessCols + kWithOwner;
+    const std::string cols = std::string("SELECT ") + kSocketCols + kFromSockets;
     Stmt st = db_->prepare(cols + "s.opened BETWEEN ?1 AND ?3 AND (s.closed IS NULL OR s.closed >= ?2) UNION ALL " +
                            cols + kLong + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2)");
     st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
@@ -155,8 +155,7 @@ void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProces
 }
 
 void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + ", " + kProcessCols + kWithOwner +
-                           "s.opened > ?1 AND s.opened <= ?2");
+    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + kFromSockets + "s.opened > ?1 AND s.opened <= ?2");
     st.bind(1, after).bind(2, until);
     each_wanted(st, want, fn);
 }
@@ -172,12 +171,20 @@ std::int64_t JournalReader::last_process_seq() {
 }
 
 void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn) {
+    // Processes by id, only for those the caller lacks: most sockets' process has been
+    // read already, and a join would look every one up again.
+    Stmt by_id = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
     SocketRow s;
     ProcessRow p;
     while (st.step()) {
         if (!read_socket(st, 0, s)) continue;
-        bool read = !st.is_null(kSocketColCount) && want(s.process_id);
-        if (read) read_process(st, kSocketColCount, p);
+        bool read = false;
+        if (want(s.process_id)) {
+            by_id.reset();
+            by_id.bind(1, s.process_id);
+            read = by_id.step();
+            if (read) read_process(by_id, 0, p);
+        }
         fn(s, read ? &p : nullptr);
     }
 }
