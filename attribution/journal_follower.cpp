@@ -65,6 +65,9 @@ void JournalFollower::open() {
         reader_ = std::move(reader);
         dev_ = st.st_dev;
         ino_ = st.st_ino;
+        // Nothing read is deleted yet; the first check comes an interval from now, not
+        // at once: counting a month's rows costs seconds where the file is not cached.
+        last_retention_check_ = last_open_attempt_;
         error_.clear();
     } catch (const std::exception& e) {
         error_ = e.what();

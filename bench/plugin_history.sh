@@ -29,7 +29,7 @@ t0=$(date +%s.%N)
 "$gen" synthetic history.db "$flows" 0 "$history"
 echo "written in $(python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))") s, $(du -m history.db | cut -f1) MiB"
 cp history.db whole.db
-sqlite3 whole.db "PRAGMA journal_mode = DELETE; DROP INDEX sockets_long" >/dev/null  # read whole, as before the window indexes
+sqlite3 whole.db "PRAGMA journal_mode = DELETE; DROP INDEX sockets_long_spans" >/dev/null  # read whole, as before the window indexes
 chmod -R a+rX "$WORK"
 
 fields="-T fields -e frame.number -e proc.src.pid -e proc.src.name -e proc.src.match -e proc.dst.pid -e proc.dst.name -e proc.dst.match"

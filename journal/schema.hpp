@@ -12,7 +12,7 @@ inline constexpr std::int64_t kApplicationId = 0x534F4B57;
 //    processes.image (a program image of a process: exec() makes a new owner).
 inline constexpr std::int64_t kVersion = 2;
 
-// Intervals longer than this (or still open) are in the index `sockets_long`; the
+// Intervals longer than this (or still open) are in the index `sockets_long_spans`; the
 // others are found by their open time in `sockets_by_opened`. Together they give
 // every interval overlapping a time window from two index range scans, whatever the
 // journal's size (what the plugin reads for a capture).

@@ -13,7 +13,7 @@ cd "$WORK" || fail "no $WORK"
 python3 "$TESTS_DIR/../bench/plugin_make_capture.py" 300 cap.pcap || fail "capture not written"
 "$PLUGIN_JOURNAL_GEN" synthetic own.db 300 0 || fail "journal not written"
 "$PLUGIN_JOURNAL_GEN" synthetic history.db 300 0 200000 || fail "history journal not written"
-cp history.db whole.db && sqlite3 whole.db "PRAGMA journal_mode = DELETE; DROP INDEX sockets_long" >/dev/null || fail "no copy without the index"
+cp history.db whole.db && sqlite3 whole.db "PRAGMA journal_mode = DELETE; DROP INDEX sockets_long_spans" >/dev/null || fail "no copy without the index"
 chmod -R a+rX "$WORK"
 
 fields=(-T fields -e frame.number -e proc.src.pid -e proc.src.name -e proc.src.cmdline -e proc.src.match
