@@ -238,6 +238,18 @@ FrameSide annotated_side(const CommentSide& s) {
     return {state.labels->annotated(*s.process), s.how, state.labels->source_name(s.source)};
 }
 
+// The owners the packet's comments name, into r; false when they name none.
+bool from_annotations(packet_info* pinfo, FrameRecord& r) {
+    auto a = capture_annotations(pinfo);
+    if (!a) return false;
+    r.state = FrameRecord::State::owners;
+    r.src = annotated_side(a->src);
+    r.dst = annotated_side(a->dst);
+    if (a->either)
+        r.either = {state.labels->annotated(*a->either), How::annotation, state.labels->source_name("ptcpdump")};
+    return true;
+}
+
 const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
@@ -254,14 +266,7 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
         report_journal();
         if (!state.journal->usable()) {
             // No journal here (a copy on another machine): the capture may say itself.
-            if (auto a = capture_annotations(pinfo)) {
-                r.state = FrameRecord::State::owners;
-                r.src = annotated_side(a->src);
-                r.dst = annotated_side(a->dst);
-                if (a->either) r.either = {state.labels->annotated(*a->either), How::annotation, state.labels->source_name("ptcpdump")};
-            } else {
-                r.state = FrameRecord::State::unusable;
-            }
+            if (!from_annotations(pinfo, r)) r.state = FrameRecord::State::unusable;
         } else {
             r.state = FrameRecord::State::owners;
             PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
@@ -279,6 +284,8 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             }
             r.src = frame_side(owners.src);
             r.dst = frame_side(owners.dst);
+            // Neither end known here (another host's capture, annotated there): its comments.
+            if (!r.src.known() && !r.dst.known()) from_annotations(pinfo, r);
         }
         return &state.frames.store(pinfo->num, r);
     } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 . "$TESTS_DIR/lib.sh"
 . "$PLUGIN_TESTS_DIR/plugin_lib.sh"
 need_cmd python3
+need_cmd sqlite3
 
 make_fixture "$WORK"
 cd "$WORK" || fail "no $WORK"
@@ -27,6 +28,18 @@ for side in src dst; do
 done
 tshark_plugin -r annotated.pcapng "${NOJ[@]}" "${FIELDS[@]}" >fields.txt 2>err.txt || fail "tshark failed: $(cat err.txt)"
 diff -u "$PLUGIN_TESTS_DIR/golden_fields.txt" fields.txt || fail "fields from the comments differ from golden_fields.txt"
+
+# With a journal of this host that knows nothing of these packets (the fixture's, a
+# month earlier): each packet neither end of which the journal knows takes its comment.
+cp fixture.db elsewhere.db
+sqlite3 elsewhere.db "PRAGMA journal_mode = DELETE;
+  UPDATE sockets SET opened = opened - 2592000000000000, closed = coalesce(closed, opened + 1000000000) - 2592000000000000;
+  UPDATE runs SET started = started - 2592000000000000, stopped = coalesce(stopped, started + 1000000000) - 2592000000000000" \
+  >/dev/null || fail "cannot move the journal a month back"
+chmod a+r elsewhere.db
+tshark_plugin -r annotated.pcapng -o proc.journal:"$WORK/elsewhere.db" "${FIELDS[@]}" >elsewhere.txt 2>err.txt ||
+  fail "tshark (elsewhere) failed: $(cat err.txt)"
+diff -u "$PLUGIN_TESTS_DIR/golden_fields.txt" elsewhere.txt || fail "a journal knowing none of the packets hid the comments"
 
 # Without the plugin, and with it disabled: the comments are there to filter.
 curl_packets=$(awk -F'\t' 'NR > 1 && ($2 == "curl" || $13 == "curl")' fields.txt | wc -l)
