@@ -65,9 +65,6 @@ void JournalFollower::open() {
         reader_ = std::move(reader);
         dev_ = st.st_dev;
         ino_ = st.st_ino;
-        // Nothing read is deleted yet; the first check comes an interval from now, not
-        // at once: counting a month's rows costs seconds where the file is not cached.
-        last_retention_check_ = last_open_attempt_;
         error_.clear();
     } catch (const std::exception& e) {
         error_ = e.what();
@@ -171,6 +168,9 @@ void JournalFollower::cover(TimeNs from, TimeNs to) {
 
 // True when at least a quarter of the socket rows read have left the journal since.
 bool JournalFollower::rows_deleted() {
+    // Nothing read yet, nothing deleted: the first check comes an interval after the
+    // first read (counting a month's rows costs seconds where the file is not cached).
+    if (!loaded_) return false;
     TimeNs now = clock_();
     if (now - last_retention_check_ < kRetentionCheckInterval) return false;
     last_retention_check_ = now;
