@@ -171,21 +171,14 @@ std::int64_t JournalReader::last_process_seq() {
 }
 
 void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn) {
-    // Processes by id, only for those the caller lacks: most sockets' process has been
-    // read already, and a join would look every one up again.
-    Stmt by_id = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
+    // Processes by id, only those the caller lacks (once each): a join would look up
+    // every socket's process again.
     SocketRow s;
-    ProcessRow p;
     while (st.step()) {
         if (!read_socket(st, 0, s)) continue;
-        bool read = false;
-        if (want(s.process_id)) {
-            by_id.reset();
-            by_id.bind(1, s.process_id);
-            read = by_id.step();
-            if (read) read_process(by_id, 0, p);
-        }
-        fn(s, read ? &p : nullptr);
+        std::optional<ProcessRow> p;
+        if (want(s.process_id)) p = process(s.process_id);
+        fn(s, p ? &*p : nullptr);
     }
 }
 
