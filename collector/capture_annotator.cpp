@@ -3,7 +3,6 @@
 #include "link_layer.hpp"
 #include "packet_headers.hpp"
 #include "side_plan.hpp"
-#include "text_escape.hpp"
 #include "timeutil.hpp"
 
 namespace sockowner::cli {
@@ -64,7 +63,7 @@ CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) 
     const CommentSide& local = src.process ? src : dst;
     if (local.process) {
         r.pid = std::uint32_t(local.process->pid);
-        r.name = escape_text(local.process->comm);  // pcapng strings are UTF-8; names need not be
+        r.name = local.process->comm;  // the journal's row, escaped already: UTF-8, as pcapng wants
     }
     last_key_ = key;
     last_ = &rendered_.emplace(key, std::move(r)).first->second;  // nodes do not move
