@@ -1,5 +1,14 @@
-# Shared by the plugin benchmarks (sourced after tests/lib.sh and plugin_lib.sh, with
-# $WORK, $runs and the tshark homes set).
+# Shared by the plugin benchmarks that time tshark with hyperfine: sourced with $here
+# (bench/), $build and $runs set, it checks the build, sets up the tests' tshark homes
+# ($WORK, $PLUGIN_HOME, $BARE_HOME) and $gen, the journal generator.
+export SOCKOWNER_PLUGIN=$build/plugin/sockowner.so PLUGIN_TESTS_DIR=$here/../tests/plugin TESTS_DIR=$here/../tests
+gen=$build/tests/plugin/plugin_journal_gen
+[ -f "$SOCKOWNER_PLUGIN" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
+set +u
+. "$TESTS_DIR/lib.sh"
+. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
+set -u
 
 # tshark_cmd HOME ARGS...: the command line hyperfine runs (tshark's user, that home).
 tshark_cmd() {

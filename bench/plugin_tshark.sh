@@ -10,15 +10,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-50000}; runs=${3:-5}
-export SOCKOWNER_PLUGIN=$build/plugin/sockowner.so PLUGIN_TESTS_DIR=$here/../tests/plugin TESTS_DIR=$here/../tests
-gen=$build/tests/plugin/plugin_journal_gen
-[ -f "$SOCKOWNER_PLUGIN" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
-set +u
-. "$TESTS_DIR/lib.sh"
-. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
-set -u
-
 . "$here/plugin_bench_lib.sh"
 
 cd "$WORK"
