@@ -194,11 +194,12 @@ std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t
 }
 
 std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
+    Stmt& st = process_by_id_;
+    if (!st) st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
     st.bind(1, id);
-    if (!st.step()) return std::nullopt;
-    ProcessRow r;
-    read_process(st, 0, r);
+    std::optional<ProcessRow> r;
+    if (st.step()) read_process(st, 0, r.emplace());
+    st.reset();  // no read transaction left open: it would hold the writer's log back
     return r;
 }
 

@@ -89,6 +89,7 @@ private:
     void each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
     void each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn);
     std::unique_ptr<Db> db_;
+    Stmt process_by_id_;  // prepared once: reading by time asks it for each process it lacks
 };
 
 }  // namespace sockowner

@@ -35,6 +35,7 @@ public:
         return opt ? bind(i, *opt) : bind_null(i);
     }
 
+    explicit operator bool() const { return st_ != nullptr; }  // prepared
     bool step();  // true while a row is available
     void run();   // step to completion, then reset
     void reset();
