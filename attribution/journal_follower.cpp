@@ -49,6 +49,7 @@ void JournalFollower::forget() {
     ++process_generation_;
     source_by_socket_.clear();
     sources_.clear();
+    raw_sources_.clear();
     socket_seq_ = process_seq_ = 0;
     loaded_ = windowed_ = has_window_ = false;
     epoch_ = next_epoch();
@@ -90,10 +91,13 @@ void JournalFollower::take_socket(const SocketRow& r) {
     index_.upsert(r);
     coverage_.add_address(r.host_id, r.s.local.addr);
     if (r.id <= 0) return;
-    std::string source = escape_text(r.s.source);
-    auto it = std::find(sources_.begin(), sources_.end(), source);
-    if (it == sources_.end() && sources_.size() < 0xff) it = sources_.insert(sources_.end(), source);
-    if (it != sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - sources_.begin()));
+    // A handful of distinct strings ("ebpf", "procfs", ...): found among the raw forms.
+    auto it = std::find(raw_sources_.begin(), raw_sources_.end(), r.s.source);
+    if (it == raw_sources_.end() && raw_sources_.size() < 0xff) {
+        sources_.push_back(escape_text(r.s.source));
+        it = raw_sources_.insert(raw_sources_.end(), r.s.source);
+    }
+    if (it != raw_sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - raw_sources_.begin()));
 }
 
 void JournalFollower::read_changes() {

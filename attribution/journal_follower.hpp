@@ -100,7 +100,8 @@ private:
     HostCoverage coverage_;
     std::unordered_map<std::int64_t, ProcessRow> processes_;
     IdMap source_by_socket_;  // socket id → index in sources_ (memory follows rows, not ids)
-    std::vector<std::string> sources_;
+    std::vector<std::string> sources_;      // escaped, as shown
+    std::vector<std::string> raw_sources_;  // the same as the journal has them, to match rows without escaping each
 };
 
 }  // namespace sockowner::attribution
