@@ -49,14 +49,12 @@ CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) 
     Key key{owners.src.how, owners.dst.how, owners.src.process_id, owners.dst.process_id, source(owners.src),
             source(owners.dst)};
     if (last_ && key == last_key_) return *last_;  // the flow of the packet before, most often
-    auto it = rendered_.find(key);
-    if (it != rendered_.end()) {
-        last_key_ = key;
-        last_ = &it->second;
-        return it->second;
-    }
+    bool added = false;
+    std::uint32_t n = keys_.intern(key, &added);
+    last_key_ = key;
+    if (!added) return *(last_ = &rendered_[n]);
+    Rendered& r = *(last_ = &rendered_.emplace_back());  // number n: keys are numbered in order
     CommentSide src = comment_side(owners.src), dst = comment_side(owners.dst);
-    Rendered r;
     // Also when neither end is known: "sockowner: ? → ?" says the packet was looked up.
     r.comment = format_owner_comment(src, dst);
     r.known = src.how != How::unknown || dst.how != How::unknown;
@@ -65,9 +63,7 @@ CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) 
         r.pid = std::uint32_t(local.process->pid);
         r.name = local.process->comm;  // the journal's row, escaped already: UTF-8, as pcapng wants
     }
-    last_key_ = key;
-    last_ = &rendered_.emplace(key, std::move(r)).first->second;  // nodes do not move
-    return *last_;
+    return r;
 }
 
 std::uint32_t CaptureAnnotator::darwin_index(std::uint32_t pid, const std::string& name) {

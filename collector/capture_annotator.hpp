@@ -8,13 +8,14 @@
 
 #include "attribution.hpp"
 #include "capture_types.hpp"
+#include "interned.hpp"
 #include "owner_comment.hpp"
 #include "pcapng_writer.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
-#include <unordered_map>
 
 namespace sockowner::cli {
 
@@ -73,7 +74,8 @@ private:
     capture::PcapngWriter& out_;
     AnnotateFormats formats_;
     AnnotateCounts counts_;
-    std::unordered_map<Key, Rendered, KeyHash> rendered_;
+    attribution::Interned<Key, KeyHash> keys_;
+    std::deque<Rendered> rendered_;  // by the key's number; never moved
     Key last_key_{};
     Rendered* last_ = nullptr;
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> darwin_;  // (pid, name) → block index

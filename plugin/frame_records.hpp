@@ -4,10 +4,9 @@
 #pragma once
 
 #include "frame_table.hpp"
+#include "interned.hpp"
 
 #include <cstdint>
-#include <deque>
-#include <unordered_map>
 
 namespace sockowner::plugin {
 
@@ -22,22 +21,19 @@ public:
     }
     // Stores `r` for frame `num` (the same record as an earlier frame's when equal).
     const Record& store(std::uint32_t num, const Record& r) {
-        auto [it, added] = index_.try_emplace(r, std::uint32_t(records_.size()));
-        if (added) records_.push_back(r);
-        ids_.make(num) = it->second + 1;
-        return records_[it->second];
+        std::uint32_t id = records_.intern(r);
+        ids_.make(num) = id + 1;
+        return records_[id];
     }
     void clear() {
         ids_.clear();
-        records_ = {};
-        index_ = {};
+        records_.clear();
     }
     std::size_t distinct() const { return records_.size(); }
 
 private:
-    FrameTable<std::uint32_t> ids_;  // frame number → index in records_ + 1; 0: none
-    std::deque<Record> records_;     // never moved
-    std::unordered_map<Record, std::uint32_t, Hash> index_;
+    FrameTable<std::uint32_t> ids_;  // frame number → record number + 1; 0: none
+    attribution::Interned<Record, Hash> records_;
 };
 
 }  // namespace sockowner::plugin
