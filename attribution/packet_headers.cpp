@@ -123,6 +123,20 @@ std::optional<Transport> parse_transport(Bytes b, const IpHeader& ip) {
     }
 }
 
+// The tuple of the packet whose (innermost) IP header is `ip`: its transport, and for
+// an ICMP error the transport of the packet it quotes.
+std::optional<PacketTuple> tuple_of(Bytes b, const IpHeader& ip) {
+    auto t = parse_transport(b, ip);
+    if (!t) return std::nullopt;
+    PacketTuple out{*t, std::nullopt};
+    if ((t->proto == Proto::icmp || t->proto == Proto::icmpv6) && t->icmp == IcmpKind::error) {
+        // The offending packet's IP header follows the 8-byte ICMP header.
+        if (auto q = parse_ip(b, ip.l4 + 8))
+            if (auto qt = parse_transport(b, *q)) out.quoted = *qt;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, const PinfoTuple& pinfo) {
@@ -134,21 +148,13 @@ std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, con
         auto ip = parse_ip(frame, off);
         if (!ip) continue;
         if (ip->next == kIpProtoIpip || ip->next == kIpProtoIpv6) continue;
-        auto t = parse_transport(frame, *ip);
+        auto t = tuple_of(frame, *ip);
         if (!t) continue;  // a later fragment, or another transport: pinfo's ports, if any
-        if (t->proto == Proto::tcp || t->proto == Proto::udp) {
-            if (pinfo.ported && (t->proto != *pinfo.ported || t->src.port != pinfo.srcport ||
-                                 t->dst.port != pinfo.dstport))
-                continue;
-            return PacketTuple{*t, std::nullopt};
-        }
-        PacketTuple out{*t, std::nullopt};
-        if (t->icmp == IcmpKind::error) {
-            // The offending packet's IP header follows the 8-byte ICMP header.
-            if (auto q = parse_ip(frame, ip->l4 + 8))
-                if (auto qt = parse_transport(frame, *q)) out.quoted = *qt;
-        }
-        return out;
+        const Transport& own = t->own;
+        if ((own.proto == Proto::tcp || own.proto == Proto::udp) && pinfo.ported &&
+            (own.proto != *pinfo.ported || own.src.port != pinfo.srcport || own.dst.port != pinfo.dstport))
+            continue;
+        return t;
     }
     if (!pinfo.ported) return std::nullopt;
     Transport t;
@@ -167,13 +173,7 @@ std::optional<PacketTuple> ip_packet_tuple(std::span<const std::uint8_t> ip) {
         h = inner;
     }
     if (!h) return std::nullopt;
-    PinfoTuple p{h->src, h->dst, std::nullopt, 0, 0};
-    if (auto t = parse_transport(ip, *h); t && (t->proto == Proto::tcp || t->proto == Proto::udp)) {
-        p.ported = t->proto;
-        p.srcport = t->src.port;
-        p.dstport = t->dst.port;
-    }
-    return packet_tuple(ip, p);
+    return tuple_of(ip, *h);  // a later fragment, another transport: none
 }
 
 }  // namespace sockowner::attribution
