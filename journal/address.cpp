@@ -64,7 +64,15 @@ bool IpAddr::is_unspecified() const {
 
 std::string IpAddr::to_string() const {
     char buf[INET6_ADDRSTRLEN];
-    inet_ntop(family_ == 4 ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof buf);
+    if (family_ == 4) {  // the writer's every row: glibc's inet_ntop formats IPv4 through sprintf
+        char* p = buf;
+        for (int i = 0; i < 4; ++i) {
+            if (i) *p++ = '.';
+            p = std::to_chars(p, buf + sizeof buf, bytes_[std::size_t(i)]).ptr;
+        }
+        return std::string(buf, p);
+    }
+    inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
     return buf;
 }
 

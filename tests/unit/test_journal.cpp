@@ -6,6 +6,7 @@
 #include "timeutil.hpp"
 #include "writer.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -388,6 +389,23 @@ void upgrades_schema_1(void**) {
     assert_str_eq(pr.text(0), "7:0:srv 8:0:srv 9:3:other");
 }
 
+// The journal stores addresses as text: IPv4 is formatted by hand (the writer's hot
+// path), and must read as inet_ntop writes it.
+void formats_addresses_as_inet_ntop(void**) {
+    const std::uint32_t edges[] = {0, 0xffffffffu, 0x0100007fu, 0x0a00000au};
+    std::uint32_t x = 0x12345678;
+    for (int i = 0; i < 100000; ++i) {
+        x = x * 1664525u + 1013904223u;
+        std::uint32_t v = i < 4 ? edges[i] : x;
+        char expected[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &v, expected, sizeof expected);
+        assert_str_eq(IpAddr::v4(v).to_string(), expected);
+        assert_true(IpAddr::parse(expected) == IpAddr::v4(v));
+    }
+    assert_str_eq(IpAddr::parse("2001:db8::1")->to_string(), "2001:db8::1");
+    assert_str_eq(IpAddr::parse("::ffff:10.1.2.3")->to_string(), "10.1.2.3");  // mapped: IPv4
+}
+
 void parses_times_sizes_durations(void**) {
     assert_int_equal(parse_time("2026-11-25T12:00:00Z", 0).value(), 1795608000 * kSec);
     assert_int_equal(parse_time("2026-11-25T12:00:00.5Z", 0).value(), 1795608000 * kSec + kSec / 2);
@@ -427,6 +445,7 @@ int main() {
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
         cmocka_unit_test(upgrades_schema_1),
         cmocka_unit_test(parses_times_sizes_durations),
+        cmocka_unit_test(formats_addresses_as_inet_ntop),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
