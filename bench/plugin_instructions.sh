@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The plugin's cost in instructions (callgrind), which unlike time does not move with
+# the machine's other load: tshark -r of a generated capture of 4*FLOWS packets
+# (loopback TCP, both ends owned) against a journal of 2*FLOWS+1 sockets, without the
+# plugin (the baseline) and with it, one-line summaries; then where the plugin's
+# instructions go (journal reading, attribution, the rest per packet). tshark runs as
+# the tests run it (unprivileged, the plugin in a private folder).
+#
+# usage: bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; runs=1
+command -v valgrind >/dev/null || { echo "valgrind not installed (scripts/setup installs it)" >&2; exit 1; }
+. "$here/plugin_bench_lib.sh"
+
+cd "$WORK"
+echo "generating $((4 * flows)) packets and a journal of $((2 * flows + 1)) sockets..."
+python3 "$here/plugin_make_capture.py" "$flows" cap.pcap
+"$gen" synthetic j.db "$flows" 0
+chmod -R a+rwX "$WORK"
+
+# instructions OUT HOME ARGS...: tshark's instruction count under callgrind.
+instructions() {
+  local out=$1 home=$2; shift 2
+  as_tshark_user "$home" valgrind --tool=callgrind --callgrind-out-file="$WORK/$out" tshark "$@" \
+    >/dev/null 2>"$WORK/$out.log"
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/$out.log"
+}
+bare=$(instructions cg.bare "$BARE_HOME" -r cap.pcap)
+with=$(instructions cg.plugin "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)
+python3 - "$bare" "$with" "$((4 * flows))" <<'PY'
+import sys
+bare, with_, packets = (int(x) for x in sys.argv[1:])
+print(f"tshark -r, summaries: {bare / 1e9:.3f} G instructions without the plugin, {with_ / 1e9:.3f} G with it "
+      f"({with_ / bare:.2f}x; +{(with_ - bare) / 1e6:.0f} M)")
+PY
+# Inclusive counts of the plugin's parts (callgrind_annotate's first column).
+part() { callgrind_annotate --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
+python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$((4 * flows))" <<'PY'
+import sys
+total, cover, refresh, packets = (int(x or 0) for x in sys.argv[1:])
+print(f"  the plugin's dissector: {total / 1e6:.0f} M, of which reading the journal by time {cover / 1e6:.0f} M "
+      f"and looking for new rows {refresh / 1e6:.0f} M (every 100 ms: valgrind's slowness makes it many times);"
+      f" the rest {(total - cover - refresh) / packets:.0f} per packet")
+PY
