@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -100,7 +101,7 @@ private:
     HostCoverage coverage_;
     std::unordered_map<std::int64_t, ProcessRow> processes_;
     IdMap source_by_socket_;  // socket id → index in sources_ (memory follows rows, not ids)
-    std::vector<std::string> sources_;      // escaped, as shown
+    std::deque<std::string> sources_;       // escaped, as shown; never moved (annotate keys on their address)
     std::vector<std::string> raw_sources_;  // the same as the journal has them, to match rows without escaping each
 };
 
