@@ -178,6 +178,13 @@ bool JournalFollower::rows_deleted() {
     TimeNs now = clock_();
     if (now - last_retention_check_ < kRetentionCheckInterval) return false;
     last_retention_check_ = now;
+    if (windowed_) {
+        // Read by time: only the window's rows matter, and counting them costs what the
+        // window holds, not the journal's weeks of history.
+        if (!has_window_) return false;  // nothing read but the feed's new rows
+        std::int64_t rows = reader_->count_overlapping(window_from_, window_to_);
+        return rows * 4 < std::int64_t(index_.count_overlapping(window_from_, window_to_)) * 3;
+    }
     std::int64_t rows = journal_socket_rows(path_);
     return rows * 4 < std::int64_t(index_.size()) * 3;
 }

@@ -266,6 +266,11 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
     return std::nullopt;
 }
 
+std::size_t OwnerIndex::count_overlapping(TimeNs from, TimeNs to) const {
+    return std::size_t(std::count_if(entries_.begin(), entries_.end(),
+                                     [&](const IndexedSocket& e) { return e.opened <= to && e.closed >= from; }));
+}
+
 std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const {
     std::vector<OwnerMatch> strict, near;
     auto scan = [&](const Endpoint& local, MatchKind kind) {

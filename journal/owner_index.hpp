@@ -60,6 +60,8 @@ public:
     // receive the same packets (raw sockets of one protocol). Strict matches first.
     std::vector<OwnerMatch> find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const;
     std::size_t size() const { return entries_.size(); }
+    // Intervals that overlap [from, to] (open ones reach to the end of time).
+    std::size_t count_overlapping(TimeNs from, TimeNs to) const;
     void clear();
 
 private:

@@ -154,6 +154,17 @@ void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProces
     each_wanted(st, want, fn);
 }
 
+std::int64_t JournalReader::count_overlapping(TimeNs from, TimeNs to) {
+    // The short ones (by when they opened) and the long ones (their own index), each once.
+    Stmt st = db_->prepare(std::string("SELECT (SELECT count(*) FROM sockets s WHERE s.opened BETWEEN ?1 AND ?3 AND "
+                                       "s.closed >= ?2 AND NOT ") + kLong + ") + (SELECT count(*)" + kFromSockets +
+                           kLong + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2))");
+    st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
+    std::int64_t n = st.step() ? st.i64(0) : 0;
+    st.reset();
+    return n;
+}
+
 void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn) {
     Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + kFromSockets + "s.opened > ?1 AND s.opened <= ?2");
     st.bind(1, after).bind(2, until);

@@ -57,6 +57,8 @@ public:
     bool has_window_indexes();
     // Every interval overlapping [from, to] (and perhaps a few more).
     void sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn);
+    // How many distinct intervals overlap [from, to]: those sockets_overlapping() reads.
+    std::int64_t count_overlapping(TimeNs from, TimeNs to);
     // Every interval opened in (after, until].
     void sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn);
     // The highest seq now: a change feed that starts here sees every later change.

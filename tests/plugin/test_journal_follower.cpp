@@ -176,6 +176,44 @@ void rows_deleted_by_retention_leave(void**) {
     assert_int_equal(f.epoch(), epoch);
 }
 
+// Read by time, the check counts the window's rows only: rows deleted from the
+// capture's window are noticed however much history the journal holds after it (the
+// whole journal's count, 1 000 rows a week later, would hide 100 gone), and the count
+// costs what the window holds, not the history.
+void deletions_in_the_window_are_noticed(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.retain = 86400 * kSec;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "test", kT0);
+    auto add = [&](int port, TimeNs at) {
+        std::string local = "10.0.0.1:" + std::to_string(port);
+        auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", at), process(port, 100, "curl"));
+        w.close_socket(id, at + kSec / 2);
+    };
+    const TimeNs week = 7 * 86400 * kSec;
+    for (int i = 0; i < 100; ++i) add(20000 + i, kT0 + i * kSec);  // the capture's time
+    for (int i = 0; i < 1000; ++i) add(30000 + i, kT0 + week + i * kSec);
+    w.flush();
+
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.refresh(0);
+    f.cover(kT0, kT0 + 100 * kSec);
+    assert_int_equal(f.index().size(), 100);
+    auto epoch = f.epoch();
+    // A week later, retention keeps a day: the window's intervals go, the later ones stay.
+    assert_int_equal(w.apply_retention(kT0 + week), 100);
+    clk.now += JournalFollower::kRetentionCheckInterval + kSec;
+    f.refresh(0);
+    assert_true(f.error().empty());
+    assert_true(f.epoch() != epoch);
+    f.cover(kT0, kT0 + 100 * kSec);
+    assert_int_equal(f.index().size(), 0);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:20050", "10.0.0.2:80", kT0 + 50 * kSec), 0);
+}
+
 void bad_journals_are_one_line_errors(void**) {
     ScratchDir dir;
     auto text = dir.file("notes.txt");
@@ -219,6 +257,7 @@ int main() {
         cmocka_unit_test(journal_created_later),
         cmocka_unit_test(journal_replaced_is_read_again),
         cmocka_unit_test(rows_deleted_by_retention_leave),
+        cmocka_unit_test(deletions_in_the_window_are_noticed),
         cmocka_unit_test(bad_journals_are_one_line_errors),
         cmocka_unit_test(removed_journal_keeps_what_was_read),
     };
