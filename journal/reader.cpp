@@ -96,13 +96,30 @@ JournalReader::JournalReader(const std::string& path) {
     schema::validate(*db_);
 }
 
+namespace {
+// Resets a kept statement when its use ends, however it ends: no read transaction
+// stays open (it would hold the writer's log back), and the next use starts clean.
+struct ResetAfter {
+    Stmt& st;
+    ~ResetAfter() { st.reset(); }
+};
+}  // namespace
+
+Stmt& JournalReader::kept(Stmt& st, std::string_view sql) {
+    if (!st) st = db_->prepare(sql);
+    return st;
+}
+
 std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn) {
     // Everything (the first read): the table in storage (id) order, which skips a seq
     // index lookup per row (about 10% of a full load); each socket is one row, so
     // change order tells nothing more.
     const bool all = after_seq <= 0;
-    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s" +
-                           (all ? "" : " WHERE s.seq > ? ORDER BY s.seq"));
+    Stmt whole;
+    Stmt& st = all ? (whole = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s"))
+                   : kept(changed_sockets_, std::string("SELECT ") + kSocketCols +
+                                                " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
+    ResetAfter done{st};
     if (!all) st.bind(1, after_seq);
     SocketRow r;
     while (st.step()) {
@@ -114,7 +131,9 @@ std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::fun
 
 std::int64_t JournalReader::processes_since(std::int64_t after_seq,
                                             const std::function<void(const ProcessRow&)>& fn) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.seq > ? ORDER BY p.seq");
+    Stmt& st = kept(changed_processes_,
+                    std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.seq > ? ORDER BY p.seq");
+    ResetAfter done{st};
     st.bind(1, after_seq);
     ProcessRow r;
     while (st.step()) {
@@ -205,12 +224,11 @@ std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t
 }
 
 std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
-    Stmt& st = process_by_id_;
-    if (!st) st = db_->prepare(std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
+    Stmt& st = kept(process_by_id_, std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
+    ResetAfter done{st};
     st.bind(1, id);
     std::optional<ProcessRow> r;
     if (st.step()) read_process(st, 0, r.emplace());
-    st.reset();  // no read transaction left open: it would hold the writer's log back
     return r;
 }
 
@@ -268,7 +286,8 @@ void JournalReader::each_interval(Stmt& st, const std::function<void(const Socke
 }
 
 std::vector<RunRow> JournalReader::runs() {
-    Stmt st = db_->prepare("SELECT id, host_id, pid, version, mode, reason, started, stopped FROM runs ORDER BY id");
+    Stmt& st = kept(runs_, "SELECT id, host_id, pid, version, mode, reason, started, stopped FROM runs ORDER BY id");
+    ResetAfter done{st};
     std::vector<RunRow> out;
     while (st.step()) {
         RunRow r{st.i64(0), st.i64(1), st.i64(2), st.text(3), st.text(4), st.text(5), clamp_time(st.i64(6)),

@@ -90,8 +90,12 @@ public:
 private:
     void each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn);
     void each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn);
+    // A statement prepared on first use and kept: those a follower runs again and again.
+    Stmt& kept(Stmt& st, std::string_view sql);
     std::unique_ptr<Db> db_;
-    Stmt process_by_id_;  // prepared once: reading by time asks it for each process it lacks
+    // Prepared once: reading by time asks for each process it lacks; a follower asks for
+    // changes and runs ten times a second.
+    Stmt process_by_id_, changed_sockets_, changed_processes_, runs_;
 };
 
 }  // namespace sockowner
