@@ -35,11 +35,11 @@ print(f"tshark -r, summaries: {bare / 1e9:.3f} G instructions without the plugin
       f"({with_ / bare:.2f}x; +{(with_ - bare) / 1e6:.0f} M)")
 PY
 # Inclusive counts of the plugin's parts (callgrind_annotate's first column).
-part() { callgrind_annotate --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
+part() { callgrind_annotate --threshold=100 --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
 python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$((4 * flows))" <<'PY'
 import sys
 total, cover, refresh, packets = (int(x or 0) for x in sys.argv[1:])
 print(f"  the plugin's dissector: {total / 1e6:.0f} M, of which reading the journal by time {cover / 1e6:.0f} M "
-      f"and looking for new rows {refresh / 1e6:.0f} M (every 100 ms: valgrind's slowness makes it many times);"
+      f"and looking for new rows {refresh / 1e6:.0f} M (every 100 ms of a run that valgrind slows);"
       f" the rest {(total - cover - refresh) / packets:.0f} per packet")
 PY
