@@ -161,24 +161,29 @@ namespace {
 constexpr const char* kFromSockets = " FROM sockets s WHERE ";
 // The partial index's condition, spelt as in kLongIndexSql so that the planner uses it.
 constexpr const char* kLong = "(s.closed IS NULL OR s.closed - s.opened > 600000000000)";
+// The intervals overlapping a window, with ?1 = its start less kShortInterval, ?2 = its
+// start, ?3 = its end (bind_window): short ones by when they opened, at most
+// kShortInterval before the start; long and open ones through their own (small) index.
+const std::string kShortOverlap = "s.opened BETWEEN ?1 AND ?3 AND (s.closed IS NULL OR s.closed >= ?2)";
+const std::string kLongOverlap = std::string(kLong) + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2)";
+
+void bind_window(Stmt& st, TimeNs from, TimeNs to) {
+    st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
+}
 }  // namespace
 
 void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn) {
-    // Short intervals that overlap opened at most kShortInterval before `from`; the
-    // long and open ones come from their own (small) index.
     const std::string cols = std::string("SELECT ") + kSocketCols + kFromSockets;
-    Stmt st = db_->prepare(cols + "s.opened BETWEEN ?1 AND ?3 AND (s.closed IS NULL OR s.closed >= ?2) UNION ALL " +
-                           cols + kLong + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2)");
-    st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
+    Stmt st = db_->prepare(cols + kShortOverlap + " UNION ALL " + cols + kLongOverlap);  // long ones twice at most
+    bind_window(st, from, to);
     each_wanted(st, want, fn);
 }
 
 std::int64_t JournalReader::count_overlapping(TimeNs from, TimeNs to) {
-    // The short ones (by when they opened) and the long ones (their own index), each once.
-    Stmt st = db_->prepare(std::string("SELECT (SELECT count(*) FROM sockets s WHERE s.opened BETWEEN ?1 AND ?3 AND "
-                                       "s.closed >= ?2 AND NOT ") + kLong + ") + (SELECT count(*)" + kFromSockets +
-                           kLong + " AND s.opened <= ?3 AND (s.closed IS NULL OR s.closed >= ?2))");
-    st.bind(1, time_add(from, -schema::kShortInterval)).bind(2, from).bind(3, to);
+    // The same two parts as sockets_overlapping(), each interval counted once.
+    Stmt st = db_->prepare(std::string("SELECT (SELECT count(*)") + kFromSockets + kShortOverlap + " AND NOT " + kLong +
+                           ") + (SELECT count(*)" + kFromSockets + kLongOverlap + ")");
+    bind_window(st, from, to);
     std::int64_t n = st.step() ? st.i64(0) : 0;
     st.reset();
     return n;
