@@ -125,6 +125,13 @@ void journal_replaced_is_read_again(void**) {
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:80", "10.0.0.9:4000", kT0 + kSec), 2);
 }
 
+// A curl connection from 10.0.0.1:`port` to 10.0.0.2:80 at `at`, closed half a second later.
+void add_closed_curl(JournalWriter& w, int port, int pid, TimeNs at) {
+    std::string local = "10.0.0.1:" + std::to_string(port);
+    auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", at), process(pid, 100, "curl"));
+    w.close_socket(id, at + kSec / 2);
+}
+
 // The collector's retention deletes rows; a change feed never shows deletions, so the
 // follower counts the rows now and then and, once a quarter of those it read are gone,
 // reads the journal again: its index follows the journal instead of growing for ever.
@@ -135,11 +142,7 @@ void rows_deleted_by_retention_leave(void**) {
     opt.retain = 100 * kSec;
     JournalWriter w(path, opt);
     w.begin_run("procfs", "test", kT0);
-    for (int i = 0; i < 100; ++i) {
-        std::string local = "10.0.0.1:" + std::to_string(20000 + i);
-        auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", kT0 + i * kSec), process(4000 + i, 100, "curl"));
-        w.close_socket(id, kT0 + i * kSec + kSec / 2);
-    }
+    for (int i = 0; i < 100; ++i) add_closed_curl(w, 20000 + i, 4000 + i, kT0 + i * kSec);
     w.flush();
 
     FakeClock clk;
@@ -187,14 +190,9 @@ void deletions_in_the_window_are_noticed(void**) {
     opt.retain = 86400 * kSec;
     JournalWriter w(path, opt);
     w.begin_run("procfs", "test", kT0);
-    auto add = [&](int port, TimeNs at) {
-        std::string local = "10.0.0.1:" + std::to_string(port);
-        auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.0.2:80", at), process(port, 100, "curl"));
-        w.close_socket(id, at + kSec / 2);
-    };
     const TimeNs week = 7 * 86400 * kSec;
-    for (int i = 0; i < 100; ++i) add(20000 + i, kT0 + i * kSec);  // the capture's time
-    for (int i = 0; i < 1000; ++i) add(30000 + i, kT0 + week + i * kSec);
+    for (int i = 0; i < 100; ++i) add_closed_curl(w, 20000 + i, 20000 + i, kT0 + i * kSec);  // the capture's time
+    for (int i = 0; i < 1000; ++i) add_closed_curl(w, 30000 + i, 30000 + i, kT0 + week + i * kSec);
     w.flush();
 
     FakeClock clk;
