@@ -484,7 +484,12 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
     auto changes = [&] { return std::int64_t(sqlite3_changes(db_->get())); };
     if (opt_.retain > 0) {
         Transaction tx(*db_);
-        db_->prepare("DELETE FROM sockets WHERE closed IS NOT NULL AND closed < ?").bind(1, now - opt_.retain).run();
+        // An interval closed before the cut-off opened before it: the opened index finds
+        // those without reading the rest of the journal, once a minute. (One the wall
+        // clock stepped back during goes when its opening passes the cut-off too.)
+        db_->prepare("DELETE FROM sockets WHERE opened < ?1 AND closed IS NOT NULL AND closed < ?1")
+            .bind(1, now - opt_.retain)
+            .run();
         removed += changes();
         tx.commit();
     }
