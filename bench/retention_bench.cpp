@@ -9,7 +9,13 @@
 // checkpoint). Medians of ROUNDS of each; with --cold the page cache is dropped before
 // each (root), as on a host where the journal is not in memory.
 //
-// usage: sockowner_retention_bench [INTERVALS=5000000] [ROUNDS=5] [DIR=/tmp] [--cold]
+// With --size, the limit is --max-size instead, as in a steady state: the limit is the
+// journal's size, and before each pass the writer adds 2 % more intervals (untimed);
+// the pass shrinks it back under the limit, alternately through the steps retention
+// made before (a count of the closed rows, the oldest n of them by closing: sorting
+// them all) and through apply_retention (whose first pass counts the rows, once).
+//
+// usage: sockowner_retention_bench [INTERVALS=5000000] [ROUNDS=5] [DIR=/tmp] [--cold] [--size]
 #include "sqlite.hpp"
 #include "timeutil.hpp"
 #include "writer.hpp"
@@ -72,59 +78,123 @@ void make_journal(const std::string& path, std::int64_t n) {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+std::int64_t file_size(Db& db, const std::string& path) {
+    Stmt st = db.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    std::int64_t size = st.step() ? st.i64(0) : 0;
+    st.reset();
+    std::error_code ec;
+    auto wal = std::filesystem::file_size(path + "-wal", ec);
+    return size + (ec ? 0 : std::int64_t(wal));
+}
+
+// The baseline for --size: how the writer shrank a journal before, step for step.
+std::int64_t old_shrink(Db& db, const std::string& path, std::int64_t max_size) {
+    std::int64_t removed = 0;
+    for (int round = 0; round < 64; ++round) {
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        std::int64_t size = file_size(db, path);
+        if (size <= max_size) break;
+        Stmt count = db.prepare("SELECT count(*) FROM sockets WHERE closed IS NOT NULL");
+        std::int64_t closed = count.step() ? count.i64(0) : 0;
+        count.reset();
+        if (closed == 0) break;
+        double excess = double(size - max_size) / double(size);
+        auto n = std::max<std::int64_t>(1, std::int64_t(double(closed) * std::min(1.0, excess + 0.02)));
+        Transaction tx(db);
+        db.prepare("DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE closed IS NOT NULL ORDER BY closed "
+                   "LIMIT ?)")
+            .bind(1, n)
+            .run();
+        removed += sqlite3_changes(db.get());
+        tx.commit();
+        db.exec("PRAGMA incremental_vacuum");
+    }
+    return removed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args;
-    bool cold = false;
+    bool cold = false, by_size = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--cold") == 0) cold = true;
+        else if (std::strcmp(argv[i], "--size") == 0) by_size = true;
         else args.push_back(argv[i]);
     }
     std::int64_t n = args.size() > 0 ? std::atoll(args[0].c_str()) : 5'000'000;
     int rounds = args.size() > 1 ? std::atoi(args[1].c_str()) : 5;
     std::string dir = args.size() > 2 ? args[2] : "/tmp";
     if (n < 10'000 || rounds < 1) {
-        std::fprintf(stderr, "usage: sockowner_retention_bench [INTERVALS>=10000] [ROUNDS] [DIR] [--cold]\n");
+        std::fprintf(stderr, "usage: sockowner_retention_bench [INTERVALS>=10000] [ROUNDS] [DIR] [--cold] [--size]\n");
         return 2;
     }
     std::string path = dir + "/sockowner-retention-" + std::to_string(getpid()) + ".db";
     auto t0 = std::chrono::steady_clock::now();
     make_journal(path, n);
-    std::printf("retention benchmark: %lld intervals over a week, %.1f MB, written in %.0f s; %s page cache\n",
-                (long long)n, double(std::filesystem::file_size(path)) / 1e6,
+    std::printf("retention benchmark (%s): %lld intervals over a week, %.1f MB, written in %.0f s; %s page cache\n",
+                by_size ? "--max-size, 2 % over" : "--retain 7d, a minute", (long long)n, double(std::filesystem::file_size(path)) / 1e6,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                 cold ? "cold (dropped before each pass)" : "warm");
 
-    WriterOptions o;
-    o.retain = kWeek;
-    JournalWriter w(path, o);
     Db raw(path, Db::Mode::read_write_create);
     raw.set_step_budget(0);
-    Stmt old_delete = raw.prepare("DELETE FROM sockets WHERE closed IS NOT NULL AND closed < ?");
-
     std::vector<double> baseline, ours;
     std::int64_t removed_base = 0, removed_ours = 0;
-    TimeNs now = kT0 + kWeek;
     auto timed = [&](auto&& fn) {
         if (cold) drop_caches();
         auto t = std::chrono::steady_clock::now();
         fn();
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     };
-    for (int r = 0; r < rounds; ++r) {
-        now += kMinute;
-        baseline.push_back(timed([&] {
-            Transaction tx(raw);
-            old_delete.bind(1, now - kWeek).run();
-            removed_base += sqlite3_changes(raw.get());
-            tx.commit();
-        }));
-        now += kMinute;
-        ours.push_back(timed([&] { removed_ours += w.apply_retention(now); }));
+    if (by_size) {
+        WriterOptions o;
+        o.max_size = file_size(raw, path);
+        JournalWriter w(path, o);
+        w.begin_run("bench", "");
+        TimeNs t = kT0 + kWeek;
+        auto grow = [&] {  // 2 % more: new connections, after everything else
+            for (std::int64_t k = 0; k < n / 50; ++k, t += kNsPerMs) {
+                SocketRecord s;
+                s.proto = Proto::tcp;
+                s.local = {IpAddr::v4(0x0100000a), std::uint16_t(1024 + k % 60000)};
+                s.remote = {IpAddr::v4(0x0101000a), 443};
+                s.opened = t;
+                s.source = "ebpf";
+                ProcessInfo p;
+                p.pid = int(200000 + k % 1000);
+                p.start_ticks = std::uint64_t(k % 1000);
+                p.comm = "worker";
+                w.close_socket(w.open_socket(s, p), t + 500 * kNsPerMs);
+            }
+            w.flush();
+        };
+        for (int r = 0; r < rounds; ++r) {
+            grow();
+            baseline.push_back(timed([&] { removed_base += old_shrink(raw, path, o.max_size); }));
+            grow();
+            ours.push_back(timed([&] { removed_ours += w.apply_retention(t); }));
+        }
+    } else {
+        WriterOptions o;
+        o.retain = kWeek;
+        JournalWriter w(path, o);
+        Stmt old_delete = raw.prepare("DELETE FROM sockets WHERE closed IS NOT NULL AND closed < ?");
+        TimeNs now = kT0 + kWeek;
+        for (int r = 0; r < rounds; ++r) {
+            now += kMinute;
+            baseline.push_back(timed([&] {
+                Transaction tx(raw);
+                old_delete.bind(1, now - kWeek).run();
+                removed_base += sqlite3_changes(raw.get());
+                tx.commit();
+            }));
+            now += kMinute;
+            ours.push_back(timed([&] { removed_ours += w.apply_retention(now); }));
+        }
     }
     double b = median(baseline), m = median(ours);
-    std::printf("  baseline (closed < cut-off, no index)  %8.4f s a pass  (%lld rows removed in %d passes)\n", b,
+    std::printf("  baseline (before: no index)            %8.4f s a pass  (%lld rows removed in %d passes)\n", b,
                 (long long)removed_base, rounds);
     std::printf("  apply_retention (whole pass)           %8.4f s a pass  (%lld rows removed in %d passes)  %.3fx\n",
                 m, (long long)removed_ours, rounds, m / b);

@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <unordered_set>
 
 #ifndef SOCKOWNER_VERSION
@@ -417,8 +419,10 @@ void JournalWriter::flush() {
 void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& exited) {
     check_wal();
     Transaction tx(*db_);
+    std::int64_t inserted = 0;
     for (auto& op : ops) {
         if (auto* o = std::get_if<OpOpen>(&op)) {
+            ++inserted;
             const SocketRecord& s = o->s;
             auto& st = ins_socket_;
             st.bind(1, o->id).bind(2, host_id_).bind(3, proto_name(s.proto)).bind(4, s.family);
@@ -447,6 +451,7 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
         counters_dirty_ = false;
     }
     tx.commit();
+    if (socket_rows_ >= 0) socket_rows_ += inserted;
 }
 
 std::int64_t JournalWriter::wal_size() const {
@@ -491,17 +496,22 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
             .bind(1, now - opt_.retain)
             .run();
         removed += changes();
+        if (socket_rows_ >= 0) socket_rows_ -= changes();
         tx.commit();
     }
     if (opt_.max_size > 0) removed += shrink_to(opt_.max_size);
     if (removed > 0) {
         // Processes no interval refers to any more, that have exited or were last
-        // needed before the cut-off, go too.
+        // needed before the cut-off, go too. Rows are numbered as first seen: only those
+        // before the first seen since the cut-off are read, not every process each minute.
+        // (One written while the wall clock was ahead holds the rest back until the cut-off
+        // passes it.)
         TimeNs cutoff = opt_.retain > 0 ? now - opt_.retain : now;
         Transaction tx(*db_);
         db_->prepare(
-               "DELETE FROM processes WHERE coalesce(exit_time, first_seen) < ? "
-               "AND (exit_time IS NOT NULL OR host_id != ?) "
+               "DELETE FROM processes WHERE id < coalesce((SELECT id FROM processes WHERE first_seen >= ?1 "
+               "ORDER BY id LIMIT 1), 9223372036854775807) AND coalesce(exit_time, first_seen) < ?1 "
+               "AND (exit_time IS NOT NULL OR host_id != ?2) "
                "AND NOT EXISTS (SELECT 1 FROM sockets s WHERE s.process_id = processes.id)")
             .bind(1, cutoff)
             .bind(2, host_id_)
@@ -517,29 +527,47 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
 // The oldest closed intervals go, in steps sized by how far over the file is, until
 // it fits: the newest that fit stay. Open intervals always stay. Measured with the log
 // checkpointed; a reader that blocks the checkpoint ends the attempt (next time).
+// Each step is a cut-off time, as retention by age: every interval closed before the
+// n-th oldest opening goes (n or fewer: some opened before it are still open or long),
+// through the opened index; neither a count of the closed rows nor a sort of them by
+// closing reads the whole journal each time the file outgrows its limit.
 std::int64_t JournalWriter::shrink_to(std::int64_t max_size) {
-    std::int64_t removed = 0;
+    std::int64_t removed = 0, boost = 1;
+    Stmt nth = db_->prepare("SELECT opened FROM sockets ORDER BY opened LIMIT 1 OFFSET ?");
+    Stmt drop = db_->prepare("DELETE FROM sockets WHERE opened < ?1 AND closed IS NOT NULL AND closed < ?1");
     for (int round = 0; round < 64; ++round) {
         if (!checkpoint()) break;
         std::int64_t size = file_size();
         if (size <= max_size) break;
-        Stmt count = db_->prepare("SELECT count(*) FROM sockets WHERE closed IS NOT NULL");
-        std::int64_t closed = count.step() ? count.i64(0) : 0;
-        count.reset();
-        if (closed == 0) break;  // only open intervals left: nothing more may go
+        std::int64_t rows = socket_rows();
         double excess = double(size - max_size) / double(size);
-        auto n = std::max<std::int64_t>(1, std::int64_t(double(closed) * std::min(1.0, excess + 0.02)));
+        // A step that removed nothing (its oldest intervals all open or long) doubles.
+        auto n = std::min(rows, std::max<std::int64_t>(1, std::int64_t(double(rows) * std::min(1.0, excess + 0.02))) * boost);
+        nth.bind(1, n);
+        const bool all = !nth.step();  // fewer than n+1 rows: every closed interval goes
+        const TimeNs cut = all ? std::numeric_limits<TimeNs>::max() : nth.i64(0);
+        nth.reset();
         Transaction tx(*db_);
-        db_->prepare(
-               "DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE closed IS NOT NULL ORDER BY closed "
-               "LIMIT ?)")
-            .bind(1, n)
-            .run();
-        removed += std::int64_t(sqlite3_changes(db_->get()));
+        drop.bind(1, cut).run();
+        const std::int64_t gone = std::int64_t(sqlite3_changes(db_->get()));
         tx.commit();
+        removed += gone;
+        socket_rows_ -= gone;
         db_->exec("PRAGMA incremental_vacuum");
+        if (gone == 0) {
+            if (all) break;  // only open intervals left: nothing more may go
+            boost *= 2;
+        }
     }
     return removed;
+}
+
+std::int64_t JournalWriter::socket_rows() {
+    if (socket_rows_ < 0) {
+        Stmt count = db_->prepare("SELECT count(*) FROM sockets");
+        socket_rows_ = count.step() ? count.i64(0) : 0;
+    }
+    return socket_rows_;
 }
 
 std::string JournalWriter::current_path() const {

@@ -127,6 +127,7 @@ private:
     std::int64_t wal_size() const;
     void check_wal();
     std::int64_t shrink_to(std::int64_t max_size);
+    std::int64_t socket_rows();
 
     WriterOptions opt_;
     std::unique_ptr<Db> db_;
@@ -135,6 +136,7 @@ private:
     std::int64_t host_id_ = 0, run_id_ = 0;
     std::int64_t next_socket_id_ = 1, next_seq_ = 1;
     std::int64_t rows_written_ = 0, failed_flushes_ = 0, dropped_ = 0;
+    std::int64_t socket_rows_ = -1;  // rows in `sockets`: counted when first needed (-1), then kept
     TimeNs retry_at_ = 0;  // after a failed flush, the next attempt
     std::vector<Op> ops_;
     TimeNs first_pending_ = 0;

@@ -245,6 +245,64 @@ void retention_by_size_keeps_the_newest_that_fit(void**) {
     for (auto& s : rows) assert_true(s.s.opened >= kT0 + 100 * kSec);  // the oldest went
 }
 
+// Retention takes the processes no interval needs any more, once they exited: not
+// one whose socket is still open, nor one still running.
+void retention_drops_processes_no_interval_needs(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.retain = 7 * 24 * 3600 * kSec;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto gone = process(101, 1, "gone"), holder = process(102, 2, "holder"), running = process(103, 3, "running");
+    w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), gone), kT0 + kSec);
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:4", kT0), holder);  // still open
+    w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:6", kT0), running), kT0 + kSec);
+    w.process_exited(ProcessKey::of(gone), kT0 + 10 * kSec);
+    w.process_exited(ProcessKey::of(holder), kT0 + 10 * kSec);
+    w.flush();
+    assert_int_equal(w.apply_retention(kT0 + 8 * 24 * 3600 * kSec), 3);  // two sockets, one process
+    Db db(path, Db::Mode::read_only);
+    Stmt left(db.get(), "SELECT group_concat(comm, ' ') FROM (SELECT comm FROM processes ORDER BY id)");
+    assert_true(left.step());
+    assert_string_equal(left.text(0).c_str(), "holder running");
+}
+
+// The oldest openings are all still open, and one long interval opened first closed
+// last: the size is still reached (steps past the open ones grow), every open interval
+// stays, and so does the long one, closed after everything else.
+void retention_by_size_goes_past_open_intervals(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.max_size = 512 * 1024;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto p = process(1, 1, "busy");
+    auto long_one = w.open_socket(sock(Proto::tcp, "10.0.0.1:22", "10.0.0.9:50000", kT0 - 10 * kSec), p);
+    for (int i = 0; i < 2000; ++i) w.open_socket(sock(Proto::udp, "10.0.0.1:3000", "10.0.0.2:53", kT0 + i), p);
+    for (int i = 0; i < 20000; ++i) {
+        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + kSec + i * kSec), p);
+        w.close_socket(id, kT0 + kSec + i * kSec + 1);
+    }
+    w.close_socket(long_one, kT0 + 30000 * kSec);
+    w.flush();
+    assert_true(w.file_size() > opt.max_size);
+    assert_true(w.apply_retention(kT0 + 30000 * kSec) > 0);
+    assert_true(w.file_size() <= opt.max_size);
+    JournalReader r(path);
+    int open = 0, closed = 0;
+    bool long_stays = false;
+    for (auto& s : all_sockets(r)) {
+        if (!s.s.closed) ++open;
+        else ++closed;
+        long_stays |= s.s.local.port == 22;
+    }
+    assert_int_equal(open, 2000);
+    assert_true(closed > 100);
+    assert_true(long_stays);
+}
+
 // A journal's tables are ours, exactly: a view, a trigger or another table named like
 // ours (a crafted file's way to run a query forever) is refused before any read.
 void refuses_foreign_schema_objects(void**) {
@@ -439,6 +497,8 @@ int main() {
         cmocka_unit_test(retention_by_age_keeps_open_intervals),
         cmocka_unit_test(retention_by_size),
         cmocka_unit_test(retention_by_size_keeps_the_newest_that_fit),
+        cmocka_unit_test(retention_by_size_goes_past_open_intervals),
+        cmocka_unit_test(retention_drops_processes_no_interval_needs),
         cmocka_unit_test(refuses_foreign_schema_objects),
         cmocka_unit_test(every_step_has_a_deadline),
         cmocka_unit_test(writer_file_safety),
