@@ -41,11 +41,11 @@ for _ in range(n):
         os._exit(0)
     children.append(pid)
 os.close(w)
-for pid in children:
-    os.waitpid(pid, 0)
-data = b""
+data = b""  # read while the children write: more than a pipe's worth would block them
 while chunk := os.read(r, 65536):
     data += chunk
+for pid in children:
+    os.waitpid(pid, 0)
 t.join(timeout=10)
 with open(out_path, "wb") as f:
     f.write(data)
