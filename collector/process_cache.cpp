@@ -52,9 +52,14 @@ std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
             p.gid = st->gid;
             p.user = user_name(st->uid);
         }
-    if (with_cmdline_)
+    // A zombie (gone, not yet reaped; or a leader whose threads live on) has no memory
+    // map left: its cmdline is empty and its exe unreadable, so neither is read. Short-
+    // lived processes are mostly found in that state.
+    const bool zombie = stat->state == 'Z' || stat->state == 'X';
+    if (with_cmdline_ && !zombie)
         if (auto raw = proc_.read(dir + "/cmdline")) p.cmdline = procfs::parse_cmdline(*raw);
-    if (auto exe = proc_.readlink(dir + "/exe")) p.exe = *exe;  // "... (deleted)" kept: it tells
+    if (!zombie)
+        if (auto exe = proc_.readlink(dir + "/exe")) p.exe = *exe;  // "... (deleted)" kept: it tells
     if (auto text = proc_.read(dir + "/cgroup")) {
         p.cgroup = procfs::parse_cgroup(*text);
         p.container = procfs::container_id(p.cgroup);
