@@ -195,7 +195,8 @@ void Collector::maintain(TimeNs now) {
             if (auto removed = writer_->apply_retention(now)) SO_DEBUG("retention removed %lld rows", (long long)removed);
             writer_->set_counter("journal.bytes", writer_->file_size());
         });
-        next_retention_ = now + kRetentionInterval;
+        // A journal far over its limits is cut step by step, events read in between.
+        next_retention_ = now + (!failing_ && writer_->retention_unfinished() ? 0 : kRetentionInterval);
     }
     if (reopen_failing_ && now >= reopen_at_) reopen(now);
     if (!retiring_.empty() && now >= retire_at_) retire_old(now);
@@ -260,7 +261,7 @@ void Collector::retire_old(TimeNs now) {
 int Collector::run() {
     for (;;) {
         maintain(wall_now());
-        TimeNs deadline = std::min({source_->next_tick(), writer_->flush_deadline(), next_counters_});
+        TimeNs deadline = std::min({source_->next_tick(), writer_->flush_deadline(), next_counters_, next_retention_});
         if (reopen_failing_) deadline = std::min(deadline, reopen_at_);
         if (!retiring_.empty()) deadline = std::min(deadline, retire_at_);
         int timeout_ms = int(std::clamp<TimeNs>((deadline - wall_now() + kNsPerMs - 1) / kNsPerMs, 0, 1000));

@@ -24,6 +24,9 @@ struct WriterOptions {
     std::size_t max_pending = 2'000'000;
     TimeNs retain = 0;              // delete intervals closed longer ago than this (0: keep)
     std::int64_t max_size = 0;      // keep the file (and its log) under this many bytes (0: no limit)
+    // At most this many intervals go per apply_retention(): a journal far over its limits
+    // (a first --retain on a month's journal) is cut in steps, with events read between.
+    std::int64_t retention_step = 20000;
     // The write-ahead log may grow to this while a reader keeps it from being reset;
     // beyond it, writes wait (queued) for the reader to let go. 0: no bound.
     std::int64_t max_wal = 64ll << 20;
@@ -78,8 +81,10 @@ public:
     // One transaction for everything queued. On failure (JournalError) nothing of it
     // is written and all of it stays queued; flush_deadline() then waits a second.
     void flush();
-    // Deletes old intervals and processes per the options; returns rows removed.
+    // Deletes old intervals and processes per the options; returns rows removed. At
+    // most retention_step intervals: retention_unfinished() then says to call again soon.
     std::int64_t apply_retention(TimeNs now);
+    bool retention_unfinished() const { return retention_unfinished_; }
     // Stops the run: flushes and records the stop time. Called by the destructor too.
     void close();
     // Writes the log into the file itself (false when a reader kept it from completing).
@@ -126,7 +131,7 @@ private:
     void close_stale_intervals();
     std::int64_t wal_size() const;
     void check_wal();
-    std::int64_t shrink_to(std::int64_t max_size);
+    std::int64_t shrink_to(std::int64_t max_size, std::int64_t budget);
     std::int64_t socket_rows();
 
     WriterOptions opt_;
@@ -144,7 +149,7 @@ private:
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> process_info_;
     std::unordered_map<ProcessKey, std::int64_t, ProcessKeyHash> process_ids_;
     std::map<std::string, std::int64_t, std::less<>> counters_;
-    bool counters_dirty_ = false, closed_ = false;
+    bool counters_dirty_ = false, closed_ = false, retention_unfinished_ = false;
     std::string build_note_;
 
     Stmt ins_socket_, close_socket_, set_owner_, upsert_process_, exit_process_, set_counter_;

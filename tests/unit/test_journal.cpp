@@ -245,6 +245,37 @@ void retention_by_size_keeps_the_newest_that_fit(void**) {
     for (auto& s : rows) assert_true(s.s.opened >= kT0 + 100 * kSec);  // the oldest went
 }
 
+// A journal far over its limits is cut in steps of retention_step intervals, each call
+// saying whether more is left; the processes go once the last step is done.
+void retention_goes_in_steps(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    WriterOptions opt;
+    opt.retain = 3600 * kSec;
+    opt.retention_step = 40;
+    JournalWriter w(path, opt);
+    w.begin_run("procfs", "");
+    auto old = process(101, 1, "old");
+    for (int i = 0; i < 100; ++i)
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), old),
+                       kT0 + i * kSec + 1);
+    w.process_exited(ProcessKey::of(old), kT0 + 200 * kSec);
+    w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1001", "10.0.0.2:2000", kT0 + 9000 * kSec),
+                                 process(102, 2, "new")),
+                   kT0 + 9001 * kSec);
+    w.flush();
+    const TimeNs now = kT0 + 7200 * kSec;
+    assert_int_equal(w.apply_retention(now), 40);
+    assert_true(w.retention_unfinished());
+    assert_int_equal(w.apply_retention(now), 40);
+    assert_true(w.retention_unfinished());
+    assert_int_equal(w.apply_retention(now), 20 + 1);  // the last 20, then the process
+    assert_false(w.retention_unfinished());
+    assert_int_equal(w.apply_retention(now), 0);
+    JournalReader r(path);
+    assert_int_equal(all_sockets(r).size(), 1);
+}
+
 // Retention takes the processes no interval needs any more, once they exited: not
 // one whose socket is still open, nor one still running.
 void retention_drops_processes_no_interval_needs(void**) {
@@ -288,7 +319,10 @@ void retention_by_size_goes_past_open_intervals(void**) {
     w.close_socket(long_one, kT0 + 30000 * kSec);
     w.flush();
     assert_true(w.file_size() > opt.max_size);
-    assert_true(w.apply_retention(kT0 + 30000 * kSec) > 0);
+    std::int64_t removed = 0;
+    do removed += w.apply_retention(kT0 + 30000 * kSec);  // in steps of retention_step
+    while (w.retention_unfinished());
+    assert_true(removed > 0);
     assert_true(w.file_size() <= opt.max_size);
     JournalReader r(path);
     int open = 0, closed = 0;
@@ -499,6 +533,7 @@ int main() {
         cmocka_unit_test(retention_by_size_keeps_the_newest_that_fit),
         cmocka_unit_test(retention_by_size_goes_past_open_intervals),
         cmocka_unit_test(retention_drops_processes_no_interval_needs),
+        cmocka_unit_test(retention_goes_in_steps),
         cmocka_unit_test(refuses_foreign_schema_objects),
         cmocka_unit_test(every_step_has_a_deadline),
         cmocka_unit_test(writer_file_safety),
