@@ -1,10 +1,11 @@
-# Shared by the plugin benchmarks that time tshark with hyperfine: sourced with $here
-# (bench/), $build and $runs set, it checks the build, sets up the tests' tshark homes
-# ($WORK, $PLUGIN_HOME, $BARE_HOME) and $gen, the journal generator.
+# Shared by the plugin benchmarks: sourced with $here (bench/), $build and $runs set, it
+# checks the build, sets up the tests' tshark homes ($WORK, $PLUGIN_HOME, $BARE_HOME)
+# and $gen, the journal generator (another when $gen is set before). Those that time
+# with hyperfine need it; set no_hyperfine=1 before sourcing otherwise.
 export SOCKOWNER_PLUGIN=$build/plugin/sockowner.so PLUGIN_TESTS_DIR=$here/../tests/plugin TESTS_DIR=$here/../tests
-gen=$build/tests/plugin/plugin_journal_gen
+gen=${gen:-$build/tests/plugin/plugin_journal_gen}
 [ -f "$SOCKOWNER_PLUGIN" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
+[ -n "${no_hyperfine:-}" ] || command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
 set +u
 . "$TESTS_DIR/lib.sh"
 . "$PLUGIN_TESTS_DIR/plugin_lib.sh"

@@ -11,6 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; runs=1
 command -v valgrind >/dev/null || { echo "valgrind not installed (scripts/setup installs it)" >&2; exit 1; }
+no_hyperfine=1
 . "$here/plugin_bench_lib.sh"
 
 cd "$WORK"

@@ -13,14 +13,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); packets=${2:-10000000}; runs=${3:-3}; hours=${4:-4}
-export SOCKOWNER_PLUGIN=$build/plugin/sockowner.so PLUGIN_TESTS_DIR=$here/../tests/plugin TESTS_DIR=$here/../tests
-gen=$build/bench/plugin_long_capture
-[ -f "$SOCKOWNER_PLUGIN" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first" >&2; exit 1; }
+gen=$build/bench/plugin_long_capture no_hyperfine=1
+. "$here/plugin_bench_lib.sh"
 command -v editcap >/dev/null || { echo "editcap not installed (wireshark-common)" >&2; exit 1; }
-set +u
-. "$TESTS_DIR/lib.sh"
-. "$PLUGIN_TESTS_DIR/plugin_lib.sh"
-set -u
 if [ -n "${COMPARE_PLUGIN:-}" ]; then
   mkdir -p "$WORK/compare/plugins/$WS_ABI/epan" "$WORK/compare/.config/wireshark"
   cp "$COMPARE_PLUGIN" "$WORK/compare/plugins/$WS_ABI/epan/sockowner.so"
