@@ -9,7 +9,9 @@
 # are attached to the root cgroup, then (b) the collector's programs. bpf_stats gives
 # each program's run count and run time: ns per run, medians over ROUNDS alternating
 # rounds, and our cost above the empty floor. The same rounds time the workloads with
-# no programs and with the collector running: the ratio is what a workload pays.
+# no programs and with the collector running: the ratio is what a workload pays. And
+# where the send/receive hook's time goes: programs doing one part of its work each
+# (socket storage, the current task, the clock), attached with the empty ones.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-5}
@@ -20,9 +22,10 @@ S=$build/collector/sockowner
 work=$(mktemp -d /tmp/sockowner-overhead-XXXXXX)
 pins=/sys/fs/bpf/sockowner-bench-$$
 CG=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
-collector=""
+collector="" holder=""
 cleanup() {
   [ -z "$collector" ] || { kill "$collector" 2>/dev/null; wait "$collector" 2>/dev/null || true; }
+  [ -z "$holder" ] || kill "$holder" 2>/dev/null || true
   "$S" cleanup --pin-dir "$pins" >/dev/null 2>&1 || true
   rm -rf "$work"
   sysctl -qw kernel.bpf_stats_enabled="$old_stats"
@@ -40,6 +43,18 @@ SEC("cgroup_skb/egress") int empty_egress(struct __sk_buff *skb) { return 1; }
 SEC("cgroup_skb/ingress") int empty_ingress(struct __sk_buff *skb) { return 1; }
 SEC("tp_btf/sock_send_length") int BPF_PROG(empty_send, struct sock *sk, int ret, int flags) { return 0; }
 SEC("tp_btf/sock_recv_length") int BPF_PROG(empty_recv, struct sock *sk, int ret, int flags) { return 0; }
+/* The parts of our send/receive hook, each alone on sock_send_length next to the empty
+ * one: what each helper costs (its run time less the empty program's). (The coarse
+ * clock is not among them: tracing programs may not call bpf_ktime_get_coarse_ns.) */
+struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
+         __type(key, int); __type(value, __u64); } part_map SEC(".maps");
+SEC("tp_btf/sock_send_length") int BPF_PROG(part_storage, struct sock *sk, int ret, int flags) {
+  __u64 *v = bpf_sk_storage_get(&part_map, sk, 0, BPF_SK_STORAGE_GET_F_CREATE); if (v) *v += 1; return 0; }
+SEC("tp_btf/sock_send_length") int BPF_PROG(part_task, struct sock *sk, int ret, int flags) {
+  struct task_struct *t = bpf_get_current_task_btf();
+  return t->tgid == 1 && t->group_leader->self_exec_id == 7; }
+SEC("tp_btf/sock_send_length") int BPF_PROG(part_clock, struct sock *sk, int ret, int flags) {
+  return bpf_ktime_get_boot_ns() == 1; }
 EOF
 clang -O2 -g -target bpf -I"$build/bpf" -c "$work/empty.bpf.c" -o "$work/empty.bpf.o"
 # A holder process loads and attaches them, then waits: its exit detaches them.
@@ -65,7 +80,9 @@ int main(int argc, char **argv) {
 }
 EOF
 gcc -O2 -o "$work/empty_holder" "$work/empty_holder.c" -lbpf
-attach_empty() { "$work/empty_holder" "$work/empty.bpf.o" "$CG"; }
+# exec: the background job's pid is the holder's, so that killing it detaches them
+# (a subshell killed instead would leave the holder, and its programs, behind).
+attach_empty() { exec "$work/empty_holder" "$work/empty.bpf.o" "$CG"; }
 
 # workload KIND: MESSAGES request/responses on loopback, pinned to CPU 0; prints seconds.
 workload() {
@@ -119,13 +136,22 @@ for ((r = 1; r <= rounds; r++)); do
   stats_on 1
   attach_empty >"$work/empty.log" 2>&1 &
   holder=$!
-  until grep -q attached "$work/empty.log" 2>/dev/null; do sleep 0.05; done
+  until grep -q attached "$work/empty.log" 2>/dev/null; do
+    kill -0 "$holder" 2>/dev/null || { echo "packet_overhead: the empty programs did not load:" >&2; cat "$work/empty.log" >&2; exit 1; }
+    sleep 0.05
+  done
   res[empty_skb]+="$(per_run empty_egress empty_ingress -- workload tcp) "
   res[empty_use]+="$(per_run empty_send empty_recv -- workload tcp) "
-  kill "$holder"; wait "$holder" 2>/dev/null || true
+  for part in empty_send part_storage part_task part_clock; do  # the same workload, apart
+    res[$part]+="$(per_run $part -- workload tcp) "
+  done
+  kill "$holder"; wait "$holder" 2>/dev/null || true; holder=""
   "$S" collect --journal "$work/j.db" --pin-dir "$pins" --mode ebpf >"$work/collector.log" 2>&1 &
   collector=$!
-  until grep -q 'mode:' "$work/collector.log"; do sleep 0.05; done
+  until grep -q 'mode:' "$work/collector.log"; do
+    kill -0 "$collector" 2>/dev/null || { echo "packet_overhead: the collector did not start:" >&2; cat "$work/collector.log" >&2; exit 1; }
+    sleep 0.05
+  done
   res[ours_skb]+="$(per_run so_egress so_ingress -- workload tcp) "
   res[ours_use]+="$(per_run so_send so_recv -- workload tcp) "
   stats_on 0
@@ -139,13 +165,18 @@ import statistics as st, sys
 r = {k: [float(x) for x in v.split()] for k, v in {
     "bare_tcp": "${res[bare_tcp]}", "bare_udp": "${res[bare_udp]}", "with_tcp": "${res[with_tcp]}",
     "with_udp": "${res[with_udp]}", "empty_skb": "${res[empty_skb]}", "empty_use": "${res[empty_use]}",
-    "ours_skb": "${res[ours_skb]}", "ours_use": "${res[ours_use]}"}.items()}
+    "ours_skb": "${res[ours_skb]}", "ours_use": "${res[ours_use]}", "empty_send": "${res[empty_send]}",
+    "part_storage": "${res[part_storage]}", "part_task": "${res[part_task]}",
+    "part_clock": "${res[part_clock]}"}.items()}
 m = {k: st.median(v) for k, v in r.items()}
 print(f"medians of {sys.argv[1]} rounds, {sys.argv[2]} request/responses each")
 print(f"per packet (cgroup_skb, per run): empty {m['empty_skb']:.1f} ns, sockowner {m['ours_skb']:.1f} ns: "
       f"+{m['ours_skb'] - m['empty_skb']:.1f} ns")
 print(f"per send/receive (tp_btf, per run): empty {m['empty_use']:.1f} ns, sockowner {m['ours_use']:.1f} ns: "
       f"+{m['ours_use'] - m['empty_use']:.1f} ns")
+print("  its parts, each alone (per send, above the empty program's %.1f ns): socket storage %+.1f ns, "
+      "current task and its exec id %+.1f ns, boot clock %+.1f ns" % (m["empty_send"],
+      *(m[k] - m["empty_send"] for k in ("part_storage", "part_task", "part_clock"))))
 for k in ("tcp", "udp"):
     print(f"{k.upper()} request/response: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
           f"{m['with_' + k] / m['bare_' + k]:.3f}x")
