@@ -5,6 +5,7 @@
 // collector starting on an empty journal (N new intervals written).
 //
 // usage: sockowner_adoption_bench [SOCKETS=100000] [RUNS=5] [DIR=/tmp]
+#include "bench_stats.hpp"
 #include "ownership_table.hpp"
 #include "socket_ident.hpp"
 #include "timeutil.hpp"
@@ -22,15 +23,12 @@
 #include <vector>
 
 using namespace sockowner;
+using sockowner::bench::median;
+using sockowner::bench::seconds_since;
 
 namespace {
 
 constexpr TimeNs kT0 = 1'800'000'000LL * kNsPerSec;
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 // Socket i: a server's accepted connection, owned by one of 100 workers.
 SocketRecord socket_rec(int i) {
@@ -69,7 +67,7 @@ double timed(const std::string& path, int n, bool adopt) {
     observe_all(t, n);
     t.close_unadopted(kT0 + 3600 * kNsPerSec);
     w.flush();
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double secs = seconds_since(t0);
     if (adopt && t.adopted_total() != std::uint64_t(n)) {
         std::fprintf(stderr, "adopted %llu of %d\n", (unsigned long long)t.adopted_total(), n);
         std::exit(1);

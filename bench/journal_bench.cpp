@@ -3,6 +3,7 @@
 // load them all into the lookup index the plugin uses, and lookups per second.
 //
 // usage: sockowner_journal_bench [INTERVALS=1000000] [RUNS=3] [DIR=/tmp]
+#include "bench_stats.hpp"
 #include "owner_index.hpp"
 #include "reader.hpp"
 #include "sqlite.hpp"
@@ -22,20 +23,13 @@
 #include <vector>
 
 using namespace sockowner;
+using sockowner::bench::median;
+using sockowner::bench::seconds_since;
 
 namespace {
 
 constexpr TimeNs kT0 = 1'800'000'000LL * kNsPerSec;
 constexpr std::size_t kBatch = 20000;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 // Interval i: a client connection from a rotating set of 1000 processes.
 SocketRecord interval(int i) {

@@ -5,6 +5,7 @@
 // lookup of RUNS runs and the ratio to the 10-interval tuple, measured in the same run.
 //
 // usage: sockowner_owner_index_bench [RUNS=5] [LOOKUPS=200000]
+#include "bench_stats.hpp"
 #include "owner_index.hpp"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace sockowner;
+using sockowner::bench::median;
 
 namespace {
 
@@ -24,11 +26,6 @@ constexpr TimeNs kSec = 1'000'000'000;
 constexpr TimeNs kT0 = 1'800'000'000LL * kSec;
 
 Endpoint v4(std::uint32_t addr, std::uint16_t port) { return {IpAddr::v4(htonl(addr)), port}; }
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 struct Tuple {
     Endpoint local, remote;

@@ -18,6 +18,7 @@
 // called until it has no step left, as the collector does; and its longest call.
 //
 // usage: sockowner_retention_bench [INTERVALS=5000000] [ROUNDS=5] [DIR=/tmp] [--cold] [--size]
+#include "bench_stats.hpp"
 #include "sqlite.hpp"
 #include "timeutil.hpp"
 #include "writer.hpp"
@@ -35,17 +36,14 @@
 #include <vector>
 
 using namespace sockowner;
+using sockowner::bench::median;
+using sockowner::bench::seconds_since;
 
 namespace {
 
 constexpr TimeNs kT0 = 1'800'000'000LL * kNsPerSec;
 constexpr TimeNs kWeek = 7 * 24 * 3600 * kNsPerSec;
 constexpr TimeNs kMinute = 60 * kNsPerSec;
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 void drop_caches() {
     ::sync();
@@ -136,7 +134,7 @@ int main(int argc, char** argv) {
     make_journal(path, n);
     std::printf("retention benchmark (%s): %lld intervals over a week, %.1f MB, written in %.0f s; %s page cache\n",
                 by_size ? "--max-size, 2 % over" : "--retain 7d, a minute", (long long)n, double(std::filesystem::file_size(path)) / 1e6,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                seconds_since(t0),
                 cold ? "cold (dropped before each pass)" : "warm");
 
     Db raw(path, Db::Mode::read_write_create);
@@ -148,7 +146,7 @@ int main(int argc, char** argv) {
         if (cold) drop_caches();
         auto t = std::chrono::steady_clock::now();
         fn();
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        return seconds_since(t);
     };
     if (by_size) {
         WriterOptions o;
@@ -184,7 +182,7 @@ int main(int argc, char** argv) {
                 do {  // in steps (WriterOptions::retention_step), as the collector calls it
                     auto c = std::chrono::steady_clock::now();
                     removed_ours += w.apply_retention(t);
-                    longest = std::max(longest, std::chrono::duration<double>(std::chrono::steady_clock::now() - c).count());
+                    longest = std::max(longest, seconds_since(c));
                 } while (w.retention_unfinished());
             }));
         }
