@@ -197,6 +197,15 @@ void retention_by_age_keeps_open_intervals(void**) {
     for (auto& s : rows) assert_true(s.s.local.port != 1);
 }
 
+// `n` connections 10.0.0.1:1000 -> 10.0.0.2:2000, one a second from `first`, each
+// closed a nanosecond after it opened.
+void add_closed_intervals(JournalWriter& w, const ProcessInfo& p, int n, TimeNs first) {
+    for (int i = 0; i < n; ++i) {
+        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", first + i * kSec), p);
+        w.close_socket(id, first + i * kSec + 1);
+    }
+}
+
 void retention_by_size(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -205,10 +214,7 @@ void retention_by_size(void**) {
     JournalWriter w(path, opt);
     w.begin_run("procfs", "");
     auto p = process(1, 1, "busy");
-    for (int i = 0; i < 20000; ++i) {
-        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), p);
-        w.close_socket(id, kT0 + i * kSec + 1);
-    }
+    add_closed_intervals(w, p, 20000, kT0);
     w.flush();
     assert_true(w.file_size() > opt.max_size);
     assert_true(w.apply_retention(kT0 + 30000 * kSec) > 0);
@@ -231,10 +237,7 @@ void retention_by_size_keeps_the_newest_that_fit(void**) {
     JournalWriter w(path, opt);
     w.begin_run("procfs", "");
     auto p = process(1, 1, "busy");
-    for (int i = 0; i < 900; ++i) {
-        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), p);
-        w.close_socket(id, kT0 + i * kSec + 1);
-    }
+    add_closed_intervals(w, p, 900, kT0);
     w.flush();
     assert_true(w.file_size() > opt.max_size);
     w.apply_retention(kT0 + 30000 * kSec);
@@ -256,9 +259,7 @@ void retention_goes_in_steps(void**) {
     JournalWriter w(path, opt);
     w.begin_run("procfs", "");
     auto old = process(101, 1, "old");
-    for (int i = 0; i < 100; ++i)
-        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + i * kSec), old),
-                       kT0 + i * kSec + 1);
+    add_closed_intervals(w, old, 100, kT0);
     w.process_exited(ProcessKey::of(old), kT0 + 200 * kSec);
     w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1001", "10.0.0.2:2000", kT0 + 9000 * kSec),
                                  process(102, 2, "new")),
@@ -312,10 +313,7 @@ void retention_by_size_goes_past_open_intervals(void**) {
     auto p = process(1, 1, "busy");
     auto long_one = w.open_socket(sock(Proto::tcp, "10.0.0.1:22", "10.0.0.9:50000", kT0 - 10 * kSec), p);
     for (int i = 0; i < 2000; ++i) w.open_socket(sock(Proto::udp, "10.0.0.1:3000", "10.0.0.2:53", kT0 + i), p);
-    for (int i = 0; i < 20000; ++i) {
-        auto id = w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:2000", kT0 + kSec + i * kSec), p);
-        w.close_socket(id, kT0 + kSec + i * kSec + 1);
-    }
+    add_closed_intervals(w, p, 20000, kT0 + kSec);
     w.close_socket(long_one, kT0 + 30000 * kSec);
     w.flush();
     assert_true(w.file_size() > opt.max_size);
