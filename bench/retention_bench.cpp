@@ -19,6 +19,7 @@
 //
 // usage: sockowner_retention_bench [INTERVALS=5000000] [ROUNDS=5] [DIR=/tmp] [--cold] [--size]
 #include "bench_stats.hpp"
+#include "schema.hpp"
 #include "sqlite.hpp"
 #include "timeutil.hpp"
 #include "writer.hpp"
@@ -74,6 +75,7 @@ void make_journal(const std::string& path, std::int64_t n) {
         "(SELECT min(id) FROM processes) + k % 1000, 'ebpf', " + std::to_string(kT0) + " + k * " +
         std::to_string(step) + ", " + std::to_string(kT0) + " + k * " + std::to_string(step) +
         " + CASE WHEN k % 100 = 0 THEN 7200000000000 ELSE 500000000 END, 1000 + k FROM i");
+    db.exec(schema::kCountSocketRefsSql);  // what the writer keeps for each process
     tx.commit();
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }

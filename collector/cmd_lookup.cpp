@@ -72,18 +72,20 @@ int cmd_lookup(int argc, char** argv) {
     if (!at) throw UsageError("lookup: bad --at '" + at_text + "' (e.g. 2026-11-25T12:00:00Z, 1764072000.5, -5m)");
 
     JournalReader reader(journal);
-    // Only this port's intervals can match: index just those.
+    // Only this port's intervals around that time can match: index just those.
     OwnerIndex index;
-    auto rows = reader.sockets_on_port(*proto, src->port);
+    auto rows = reader.sockets_on_port(*proto, src->port, time_add(*at, -match.grace), time_add(*at, match.slack));
     for (const auto& r : rows) index.upsert(r);
     auto m = index.find(OwnerQuery{*proto, *src, *dst, *at}, match);
     if (!m) {
         std::fprintf(stderr, "sockowner: no owner known for %s %s -> %s at %s\n", std::string(proto_name(*proto)).c_str(),
                      format_endpoint(*src).c_str(), format_endpoint(*dst).c_str(), format_time(*at).c_str());
-        if (at_text == "now" && !rows.empty())
-            std::fprintf(stderr, "sockowner: %zu intervals on that port, none open now: give the packet's time, "
-                                 "e.g. --at '%s' or --at -10m\n",
-                         rows.size(), format_time(rows.back().s.opened).c_str());
+        constexpr TimeNs kHintLookBack = 3600 * kNsPerSec;  // read by time: an hour's openings at most
+        if (at_text == "now")
+            if (auto last = reader.last_opened_on_port(*proto, src->port, time_add(*at, -kHintLookBack), *at))
+                std::fprintf(stderr, "sockowner: the last interval on that port opened at %s, none open now: give "
+                                     "the packet's time, e.g. --at '%s' or --at -10m\n",
+                             format_time(*last).c_str(), format_time(*last).c_str());
         return kExitNotFound;
     }
     const SocketRow* row = nullptr;

@@ -189,6 +189,31 @@ std::int64_t JournalReader::count_overlapping(TimeNs from, TimeNs to) {
     return n;
 }
 
+std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t port, TimeNs from, TimeNs to) {
+    const std::string cols = std::string("SELECT ") + kSocketCols + kFromSockets, on_port = " AND s.proto = ?4 AND s.local_port = ?5";
+    const bool by_time = has_window_indexes();
+    Stmt st = db_->prepare(by_time ? cols + kShortOverlap + " AND NOT " + kLong + on_port + " UNION ALL " + cols +
+                                         kLongOverlap + on_port
+                                   : cols + "s.proto = ?4 AND s.local_port = ?5");
+    if (by_time) bind_window(st, from, to);
+    st.bind(4, proto_name(proto)).bind(5, port);
+    std::vector<SocketRow> out;
+    SocketRow r;
+    while (st.step())
+        if (read_socket(st, 0, r)) out.push_back(r);
+    return out;
+}
+
+std::optional<TimeNs> JournalReader::last_opened_on_port(Proto proto, std::uint16_t port, TimeNs from, TimeNs to) {
+    Stmt st = db_->prepare("SELECT max(s.opened)" + std::string(kFromSockets) +
+                           "s.opened BETWEEN ?1 AND ?2 AND s.proto = ?3 AND s.local_port = ?4");
+    st.bind(1, from).bind(2, to).bind(3, proto_name(proto)).bind(4, port);
+    std::optional<TimeNs> t;
+    if (st.step() && !st.is_null(0)) t = st.i64(0);
+    st.reset();
+    return t;
+}
+
 void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn) {
     Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + kFromSockets + "s.opened > ?1 AND s.opened <= ?2");
     st.bind(1, after).bind(2, until);
@@ -217,17 +242,6 @@ void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const Interva
     }
 }
 
-std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t port) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols +
-                           " FROM sockets s WHERE s.proto = ? AND s.local_port = ? ORDER BY s.opened");
-    st.bind(1, proto_name(proto)).bind(2, port);
-    std::vector<SocketRow> out;
-    SocketRow r;
-    while (st.step())
-        if (read_socket(st, 0, r)) out.push_back(r);
-    return out;
-}
-
 std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
     Stmt& st = kept(process_by_id_, std::string("SELECT ") + kProcessCols + " FROM processes p WHERE p.id = ?");
     ResetAfter done{st};
@@ -249,6 +263,7 @@ void JournalReader::snapshot(const std::string& out, std::optional<TimeNs> since
     if (!since && !until) return;
     Db snap(out, Db::Mode::read_write_create);
     snap.set_step_budget(0);
+    schema::create_or_validate(snap);  // a copy of an older journal: now of this build's schema
     {
         Transaction tx(snap);
         snap.prepare("DELETE FROM sockets WHERE NOT ((?1 IS NULL OR closed IS NULL OR closed >= ?1) AND "
@@ -256,9 +271,12 @@ void JournalReader::snapshot(const std::string& out, std::optional<TimeNs> since
             .bind_opt(1, since)
             .bind_opt(2, until)
             .run();
-        snap.exec("DELETE FROM processes WHERE NOT EXISTS (SELECT 1 FROM sockets s WHERE s.process_id = processes.id)");
+        // Each process's rows counted again (one pass), and those left with none go.
+        snap.exec(schema::kCountSocketRefsSql);
+        snap.exec("DELETE FROM processes WHERE socket_refs = 0");
         tx.commit();
     }
+    sqlite3_limit(snap.get(), SQLITE_LIMIT_ATTACHED, 1);  // VACUUM attaches its temporary copy
     snap.exec("VACUUM");
 }
 

@@ -65,8 +65,12 @@ public:
     std::int64_t last_socket_seq();
     std::int64_t last_process_seq();
 
-    // Every interval of this protocol and local port: the candidates of one lookup.
-    std::vector<SocketRow> sockets_on_port(Proto proto, std::uint16_t port);
+    // The intervals of this protocol and local port overlapping [from, to] (and perhaps
+    // a few more): the candidates of one lookup, read by time (the journal keeps no
+    // index by port; one of schema version 2 without time indexes is read by its own).
+    std::vector<SocketRow> sockets_on_port(Proto proto, std::uint16_t port, TimeNs from, TimeNs to);
+    // When the last interval of this protocol and local port opened within [from, to].
+    std::optional<TimeNs> last_opened_on_port(Proto proto, std::uint16_t port, TimeNs from, TimeNs to);
     std::optional<ProcessRow> process(std::int64_t id);
 
     // Intervals that overlap [since, until], oldest first, with their owners.

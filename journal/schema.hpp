@@ -10,7 +10,10 @@ inline constexpr std::int64_t kApplicationId = 0x534F4B57;
 // PRAGMA user_version this build writes and understands.
 // 2: sockets.inode (a socket's identity in procfs mode, kept for the next run);
 //    processes.image (a program image of a process: exec() makes a new owner).
-inline constexpr std::int64_t kVersion = 2;
+// 3: processes.socket_refs (how many socket rows name the process: retention deletes
+//    it at 0) instead of an index on sockets.process_id, and no index by port: each
+//    cost the writer more than the table itself (random keys).
+inline constexpr std::int64_t kVersion = 3;
 
 // Intervals longer than this (or still open) are in the index `sockets_long_spans`; the
 // others are found by their open time in `sockets_by_opened`. Together they give
@@ -20,6 +23,8 @@ inline constexpr std::int64_t kShortInterval = 600'000'000'000;  // 10 min
 // The two indexes, as a journal holds them (sqlite_schema.sql) when they can be used.
 extern const char* const kOpenedIndexSql;
 extern const char* const kLongIndexSql;
+// Sets every process's socket_refs from the sockets table (one pass, grouped).
+extern const char* const kCountSocketRefsSql;
 
 // Creates the tables in an empty database, or checks that an existing one is a
 // journal this build can use and brings an older one up to kVersion. Throws

@@ -158,7 +158,9 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
         "INSERT INTO sockets (id, host_id, proto, family, local_addr, local_port, remote_addr, remote_port, "
         "netns, cookie, process_id, source, opened, closed, seq, inode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     close_socket_ = db_->prepare("UPDATE sockets SET closed = ?, seq = ? WHERE id = ? AND closed IS NULL");
+    owner_of_ = db_->prepare("SELECT process_id FROM sockets WHERE id = ?");
     set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?, seq = ? WHERE id = ?");
+    add_refs_ = db_->prepare("UPDATE processes SET socket_refs = socket_refs + ? WHERE id = ?");
     upsert_process_ = db_->prepare(
         "INSERT INTO processes (host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, "
         "cmdline, cgroup, container, first_seen, seq, image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -419,16 +421,19 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
     check_wal();
     Transaction tx(*db_);
     std::int64_t inserted = 0;
+    RefChanges refs;  // once per process at the end: most batches name few processes often
     for (auto& op : ops) {
         if (auto* o = std::get_if<OpOpen>(&op)) {
             ++inserted;
             const SocketRecord& s = o->s;
+            const std::int64_t owner = process_row(o->owner);
+            ++refs[owner];
             auto& st = ins_socket_;
             st.bind(1, o->id).bind(2, host_id_).bind(3, proto_name(s.proto)).bind(4, s.family);
             st.bind(5, s.local.addr.to_string()).bind(6, s.local.port);
             st.bind(7, s.remote.addr.to_string()).bind(8, s.remote.port);
             st.bind(9, std::int64_t(s.netns)).bind(10, std::int64_t(s.cookie));
-            st.bind(11, process_row(o->owner)).bind(12, s.source).bind(13, s.opened);
+            st.bind(11, owner).bind(12, s.source).bind(13, s.opened);
             st.bind_opt(14, s.closed).bind(15, next_seq_++);
             if (s.inode) st.bind(16, std::int64_t(s.inode));
             else st.bind_null(16);
@@ -437,7 +442,14 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
             if (c->id == 0) continue;
             close_socket_.bind(1, c->when).bind(2, next_seq_++).bind(3, c->id).run();
         } else if (auto* w = std::get_if<OpOwner>(&op)) {
-            set_owner_.bind(1, process_row(w->owner)).bind(2, next_seq_++).bind(3, w->id).run();
+            const std::int64_t owner = process_row(w->owner);
+            owner_of_.bind(1, w->id);
+            if (owner_of_.step()) {  // else the row is gone (retention): nothing to change
+                if (!owner_of_.is_null(0)) --refs[owner_of_.i64(0)];
+                ++refs[owner];
+            }
+            owner_of_.reset();
+            set_owner_.bind(1, owner).bind(2, next_seq_++).bind(3, w->id).run();
         } else if (auto* e = std::get_if<OpExit>(&op)) {
             exit_process_.bind(1, e->when).bind(2, next_seq_++).bind(3, host_id_).bind(4, e->key.pid);
             exit_process_.bind(5, std::int64_t(e->key.start_ticks)).run();
@@ -445,6 +457,7 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
         }
         ++rows_written_;
     }
+    apply_refs(refs);
     if (counters_dirty_ && run_id_) {
         for (auto& [name, value] : counters_) set_counter_.bind(1, run_id_).bind(2, name).bind(3, value).run();
         counters_dirty_ = false;

@@ -132,6 +132,11 @@ private:
     std::int64_t wal_size() const;
     void check_wal();
     std::int64_t shrink_to(std::int64_t max_size, std::int64_t budget);
+    // Process row id → change of its socket_refs, applied once per process per transaction.
+    using RefChanges = std::unordered_map<std::int64_t, std::int64_t>;
+    // Runs a DELETE of socket rows that returns their process_id; returns rows deleted.
+    std::int64_t delete_sockets(Stmt& st);
+    void apply_refs(const RefChanges& changes);
     std::int64_t socket_rows();
 
     WriterOptions opt_;
@@ -152,7 +157,7 @@ private:
     bool counters_dirty_ = false, closed_ = false, retention_unfinished_ = false;
     std::string build_note_;
 
-    Stmt ins_socket_, close_socket_, set_owner_, upsert_process_, exit_process_, set_counter_;
+    Stmt ins_socket_, close_socket_, owner_of_, set_owner_, upsert_process_, exit_process_, set_counter_, add_refs_;
 };
 
 }  // namespace sockowner

@@ -18,13 +18,12 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
         // An interval closed before the cut-off opened before it: the opened index finds
         // those without reading the rest of the journal, once a minute. (One the wall
         // clock stepped back during goes when its opening passes the cut-off too.)
-        db_->prepare("DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE opened < ?1 AND "
-                     "closed IS NOT NULL AND closed < ?1 LIMIT ?2)")
-            .bind(1, now - opt_.retain)
-            .bind(2, step)
-            .run();
-        removed += changes();
-        if (socket_rows_ >= 0) socket_rows_ -= changes();
+        Stmt drop = db_->prepare("DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE opened < ?1 AND "
+                                 "closed IS NOT NULL AND closed < ?1 LIMIT ?2) RETURNING process_id");
+        drop.bind(1, now - opt_.retain).bind(2, step);
+        const std::int64_t gone = delete_sockets(drop);
+        removed += gone;
+        if (socket_rows_ >= 0) socket_rows_ -= gone;
         tx.commit();
         retention_unfinished_ = removed == step;
     }
@@ -41,7 +40,7 @@ std::int64_t JournalWriter::apply_retention(TimeNs now) {
                "DELETE FROM processes WHERE id < coalesce((SELECT id FROM processes WHERE first_seen >= ?1 "
                "ORDER BY id LIMIT 1), 9223372036854775807) AND coalesce(exit_time, first_seen) < ?1 "
                "AND (exit_time IS NOT NULL OR host_id != ?2) "
-               "AND NOT EXISTS (SELECT 1 FROM sockets s WHERE s.process_id = processes.id)")
+               "AND socket_refs <= 0")
             .bind(1, cutoff)
             .bind(2, host_id_)
             .run();
@@ -66,7 +65,7 @@ std::int64_t JournalWriter::shrink_to(std::int64_t max_size, std::int64_t budget
     std::int64_t removed = 0, boost = 1;
     Stmt nth = db_->prepare("SELECT opened FROM sockets ORDER BY opened LIMIT 1 OFFSET ?");
     Stmt drop = db_->prepare("DELETE FROM sockets WHERE id IN (SELECT id FROM sockets WHERE opened < ?1 AND "
-                             "closed IS NOT NULL AND closed < ?1 ORDER BY opened LIMIT ?2)");
+                             "closed IS NOT NULL AND closed < ?1 ORDER BY opened LIMIT ?2) RETURNING process_id");
     for (int round = 0; round < 64; ++round) {
         if (!checkpoint()) break;
         std::int64_t size = file_size();
@@ -84,8 +83,8 @@ std::int64_t JournalWriter::shrink_to(std::int64_t max_size, std::int64_t budget
         const TimeNs cut = all ? std::numeric_limits<TimeNs>::max() : nth.i64(0);
         nth.reset();
         Transaction tx(*db_);
-        drop.bind(1, cut).bind(2, budget - removed).run();  // the oldest first, within the step
-        const std::int64_t gone = std::int64_t(sqlite3_changes(db_->get()));
+        drop.bind(1, cut).bind(2, budget - removed);  // the oldest first, within the step
+        const std::int64_t gone = delete_sockets(drop);
         tx.commit();
         removed += gone;
         socket_rows_ -= gone;
@@ -96,6 +95,21 @@ std::int64_t JournalWriter::shrink_to(std::int64_t max_size, std::int64_t budget
         }
     }
     return removed;
+}
+
+std::int64_t JournalWriter::delete_sockets(Stmt& st) {
+    RefChanges refs;
+    std::int64_t gone = 0;
+    for (; st.step(); ++gone)
+        if (!st.is_null(0)) --refs[st.i64(0)];
+    st.reset();
+    apply_refs(refs);
+    return gone;
+}
+
+void JournalWriter::apply_refs(const RefChanges& changes) {
+    for (const auto& [process, n] : changes)
+        if (n != 0) add_refs_.bind(1, n).bind(2, process).run();
 }
 
 std::int64_t JournalWriter::socket_rows() {

@@ -52,7 +52,8 @@ void read_as_cli(const std::string& path) {
         q.remote = {};
         q.at = s.s.closed.value_or(s.s.opened);
         index.find(q, opt);
-        (void)r.sockets_on_port(s.s.proto, s.s.local.port);
+        (void)r.sockets_on_port(s.s.proto, s.s.local.port, time_add(s.s.opened, -opt.grace), time_add(q.at, opt.slack));
+        (void)r.last_opened_on_port(s.s.proto, s.s.local.port, time_add(s.s.opened, -3600 * kNsPerSec), q.at);
         auto p = r.process(s.process_id);
         auto fields = interval_fields(s, p ? &*p : nullptr);
         (void)to_json(fields);

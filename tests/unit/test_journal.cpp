@@ -290,14 +290,21 @@ void retention_drops_processes_no_interval_needs(void**) {
     w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), gone), kT0 + kSec);
     w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:4", kT0), holder);  // still open
     w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:6", kT0), running), kT0 + kSec);
-    w.process_exited(ProcessKey::of(gone), kT0 + 10 * kSec);
-    w.process_exited(ProcessKey::of(holder), kT0 + 10 * kSec);
+    // Sockets handed to another process (accept() in a worker), in the batch that
+    // opened them and in a later one: the first owners, exited, are needed no more.
+    auto parent = process(104, 4, "parent"), parent2 = process(105, 5, "parent2"), worker = process(106, 6, "worker");
+    w.set_owner(w.open_socket(sock(Proto::tcp, "10.0.0.1:7", "10.0.0.2:8", kT0), parent), worker);
+    auto later = w.open_socket(sock(Proto::tcp, "10.0.0.1:9", "10.0.0.2:8", kT0), parent2);
     w.flush();
-    assert_int_equal(w.apply_retention(kT0 + 8 * 24 * 3600 * kSec), 3);  // two sockets, one process
+    w.set_owner(later, worker);
+    for (const auto* p : {&gone, &holder, &parent, &parent2}) w.process_exited(ProcessKey::of(*p), kT0 + 10 * kSec);
+    w.flush();
+    // Two sockets, three processes (the worker holds both handed sockets, still open).
+    assert_int_equal(w.apply_retention(kT0 + 8 * 24 * 3600 * kSec), 5);
     Db db(path, Db::Mode::read_only);
-    Stmt left(db.get(), "SELECT group_concat(comm, ' ') FROM (SELECT comm FROM processes ORDER BY id)");
+    Stmt left(db.get(), "SELECT group_concat(comm || ':' || socket_refs, ' ') FROM (SELECT * FROM processes ORDER BY id)");
     assert_true(left.step());
-    assert_string_equal(left.text(0).c_str(), "holder running");
+    assert_string_equal(left.text(0).c_str(), "holder:1 running:0 worker:2");
 }
 
 // The oldest openings are all still open, and one long interval opened first closed
@@ -444,9 +451,42 @@ CREATE TABLE counters (run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NO
 INSERT INTO hosts VALUES (1, 'h', 'm', 'b', 'k', 0);
 INSERT INTO processes VALUES (7, 1, 5, 7, 0, 1, 0, 0, 'root', 'srv', NULL, NULL, NULL, NULL, 0, NULL, 1);
 INSERT INTO sockets VALUES (3, 1, 'tcp', 4, '10.0.0.1', 1, '10.0.0.2', 2, 0, 0, 7, 'procfs', 0, 10, 2);
+INSERT INTO sockets VALUES (4, 1, 'tcp', 4, '10.0.0.1', 5, '10.0.0.2', 2, 0, 0, 7, 'procfs', 20, 30, 3);
 PRAGMA application_id = 1397705559;
 PRAGMA user_version = 1;
 )sql";
+
+// A snapshot of a time range keeps the processes its intervals name, each with its
+// count of them; a snapshot of an older journal is of the current schema.
+void snapshot_of_a_range_counts_processes(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        auto old = process(201, 1, "old"), both = process(202, 2, "both");
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), old), kT0 + kSec);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0), both), kT0 + kSec);
+        for (int i = 0; i < 2; ++i)
+            w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:2", kT0 + 100 * kSec), both),
+                           kT0 + 101 * kSec);
+    }
+    JournalReader(path).snapshot(dir.file("s.db"), kT0 + 50 * kSec, std::nullopt);
+    Db db(dir.file("s.db"), Db::Mode::read_only);
+    Stmt left(db.get(), "SELECT group_concat(comm || ':' || socket_refs, ' ') FROM processes");
+    assert_true(left.step());
+    assert_str_eq(left.text(0), "both:2");
+
+    auto v1 = dir.file("v1.db");
+    { Db(v1, Db::Mode::read_write_create).exec(kSchema1); }
+    JournalReader(v1).snapshot(dir.file("s1.db"), 15, std::nullopt);  // the fixture's second socket
+    Db db1(dir.file("s1.db"), Db::Mode::read_only);
+    assert_int_equal(db1.pragma_int("user_version"), schema::kVersion);
+    Stmt refs(db1.get(), "SELECT group_concat(id || ':' || socket_refs, ' ') FROM processes");
+    assert_true(refs.step());
+    assert_str_eq(refs.text(0), "7:1");
+}
+
 
 void upgrades_schema_1(void**) {
     ScratchDir dir;
@@ -456,7 +496,7 @@ void upgrades_schema_1(void**) {
         JournalReader r(path);  // as it is
         int n = 0;
         r.sockets_since(0, [&](const SocketRow& row) { n += row.process_id == 7; });
-        assert_int_equal(n, 1);
+        assert_int_equal(n, 2);
     }
     JournalWriter w(path);
     auto s = sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0);
@@ -471,12 +511,18 @@ void upgrades_schema_1(void**) {
     assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
     Stmt st(db.get(), "SELECT count(*), max(inode) FROM sockets");
     assert_true(st.step());
-    assert_int_equal(st.i64(0), 3);
+    assert_int_equal(st.i64(0), 4);
     assert_int_equal(st.i64(1), 4242);
-    Stmt pr(db.get(), "SELECT group_concat(id || ':' || image || ':' || comm, ' ') FROM processes ORDER BY id");
+    Stmt pr(db.get(), "SELECT group_concat(id || ':' || image || ':' || comm || ':' || socket_refs, ' ') FROM "
+                      "(SELECT * FROM processes ORDER BY id)");
     assert_true(pr.step());
-    // The old row kept its id; this host (not the fixture's) has one row per image.
-    assert_str_eq(pr.text(0), "7:0:srv 8:0:srv 9:3:other");
+    // The old row kept its id (and its two sockets were counted); this host (not the
+    // fixture's) has one row per image.
+    assert_str_eq(pr.text(0), "7:0:srv:2 8:0:srv:1 9:3:other:1");
+    // Version 3 keeps no index by port or by process (socket_refs replaces the latter).
+    Stmt idx(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('sockets_by_port', 'sockets_by_process')");
+    assert_true(idx.step());
+    assert_int_equal(idx.i64(0), 0);
 }
 
 // The journal stores addresses as text: IPv4 is formatted by hand (the writer's hot
@@ -537,6 +583,7 @@ int main() {
         cmocka_unit_test(writer_file_safety),
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
         cmocka_unit_test(upgrades_schema_1),
+        cmocka_unit_test(snapshot_of_a_range_counts_processes),
         cmocka_unit_test(parses_times_sizes_durations),
         cmocka_unit_test(formats_addresses_as_inet_ntop),
     };
