@@ -37,6 +37,11 @@ Stmt& Stmt::bind(int i, std::string_view v) {
     return *this;
 }
 
+Stmt& Stmt::bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Stmt& Stmt::bind_null(int i) {
     sqlite3_bind_null(st_, i);
     return *this;

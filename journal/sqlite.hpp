@@ -29,6 +29,8 @@ public:
 
     Stmt& bind(int i, std::int64_t v);
     Stmt& bind(int i, std::string_view v);
+    // Without SQLite's copy: `v` must stay valid until the statement is reset.
+    Stmt& bind_static(int i, std::string_view v);
     Stmt& bind_null(int i);
     template <typename T>
     Stmt& bind_opt(int i, const T& opt) {

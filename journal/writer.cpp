@@ -429,11 +429,12 @@ void JournalWriter::write_batch(std::vector<Op>& ops, std::vector<ProcessKey>& e
             const std::int64_t owner = process_row(o->owner);
             ++refs[owner];
             auto& st = ins_socket_;
-            st.bind(1, o->id).bind(2, host_id_).bind(3, proto_name(s.proto)).bind(4, s.family);
-            st.bind(5, s.local.addr.to_string()).bind(6, s.local.port);
-            st.bind(7, s.remote.addr.to_string()).bind(8, s.remote.port);
+            const std::string local = s.local.addr.to_string(), remote = s.remote.addr.to_string();  // until run()
+            st.bind(1, o->id).bind(2, host_id_).bind_static(3, proto_name(s.proto)).bind(4, s.family);
+            st.bind_static(5, local).bind(6, s.local.port);
+            st.bind_static(7, remote).bind(8, s.remote.port);
             st.bind(9, std::int64_t(s.netns)).bind(10, std::int64_t(s.cookie));
-            st.bind(11, owner).bind(12, s.source).bind(13, s.opened);
+            st.bind(11, owner).bind_static(12, s.source).bind(13, s.opened);
             st.bind_opt(14, s.closed).bind(15, next_seq_++);
             if (s.inode) st.bind(16, std::int64_t(s.inode));
             else st.bind_null(16);
