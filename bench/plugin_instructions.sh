@@ -6,7 +6,8 @@
 # instructions go (journal reading, attribution, the rest per packet). tshark runs as
 # the tests run it (unprivileged, the plugin in a private folder).
 #
-# usage: bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000]
+# usage: [KEEP_CALLGRIND=DIR] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000]
+# (KEEP_CALLGRIND: the callgrind files are copied there, for callgrind_annotate)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; runs=1
@@ -37,6 +38,7 @@ print(f"tshark -r, summaries: {bare / 1e9:.3f} G instructions without the plugin
 PY
 # Inclusive counts of the plugin's parts (callgrind_annotate's first column).
 part() { callgrind_annotate --threshold=100 --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
+[ -n "${KEEP_CALLGRIND:-}" ] && cp "$WORK"/cg.* "$KEEP_CALLGRIND"/
 python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$((4 * flows))" <<'PY'
 import sys
 total, cover, refresh, packets = (int(x or 0) for x in sys.argv[1:])

@@ -497,6 +497,11 @@ void upgrades_schema_1(void**) {
         int n = 0;
         r.sockets_since(0, [&](const SocketRow& row) { n += row.process_id == 7; });
         assert_int_equal(n, 2);
+        // No time indexes yet: a lookup's candidates come through the index by port.
+        assert_false(r.has_window_indexes());
+        auto on_port = r.sockets_on_port(Proto::tcp, 5, 0, 1);
+        assert_int_equal(on_port.size(), 1);
+        assert_int_equal(on_port[0].id, 4);
     }
     JournalWriter w(path);
     auto s = sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0);
@@ -519,6 +524,15 @@ void upgrades_schema_1(void**) {
     // The old row kept its id (and its two sockets were counted); this host (not the
     // fixture's) has one row per image.
     assert_str_eq(pr.text(0), "7:0:srv:2 8:0:srv:1 9:3:other:1");
+    {  // now by time: only the intervals around it
+        JournalReader r(path);
+        assert_true(r.has_window_indexes());
+        assert_int_equal(r.sockets_on_port(Proto::tcp, 5, 15, 25).size(), 1);
+        assert_int_equal(r.sockets_on_port(Proto::tcp, 5, 0, 10).size(), 0);
+        assert_int_equal(r.sockets_on_port(Proto::tcp, 1, 0, 10).size(), 1);
+        assert_int_equal(*r.last_opened_on_port(Proto::tcp, 5, 0, 100), 20);
+        assert_false(r.last_opened_on_port(Proto::tcp, 5, 0, 19).has_value());
+    }
     // Version 3 keeps no index by port or by process (socket_refs replaces the latter).
     Stmt idx(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('sockets_by_port', 'sockets_by_process')");
     assert_true(idx.step());
