@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace sockowner {
 
@@ -25,15 +27,37 @@ constexpr const char* kProcessCols =
     "p.id, p.seq, p.host_id, p.pid, p.start_ticks, p.start_time, coalesce(p.ppid, 0), coalesce(p.uid, 0), "
     "coalesce(p.gid, 0), p.user, p.comm, p.exe, p.cmdline, p.cgroup, p.container, p.first_seen, p.exit_time";
 
-// Reads kSocketCols starting at column `c`; false for a row this build cannot interpret.
-bool read_socket(const Stmt& st, int c, SocketRow& r) {
+// Rows of one statement mostly repeat the addresses of the row before (the host's
+// own, loopback, a busy server's): each side's last text is parsed once.
+struct LastAddress {
+    std::string text;
+    IpAddr addr;
+    std::optional<IpAddr> parse(std::string_view t) {
+        if (t == text && !t.empty()) return addr;
+        auto a = IpAddr::parse(t);
+        if (a) {
+            text.assign(t);
+            addr = *a;
+        }
+        return a;
+    }
+};
+
+// Reads kSocketCols starting at column `c` into `r`, remembering the addresses of the
+// row before; false for a row this build cannot interpret.
+struct SocketReader {
+    LastAddress local, remote;
+    bool read(const Stmt& st, int c, SocketRow& r);
+};
+
+bool SocketReader::read(const Stmt& st, int c, SocketRow& r) {
     r.id = st.i64(c);
     r.seq = st.i64(c + 1);
     r.host_id = st.i64(c + 2);
     r.process_id = st.i64(c + 3);
     auto proto = parse_proto(st.text_view(c + 4));
-    auto la = IpAddr::parse(st.text_view(c + 6));
-    auto ra = IpAddr::parse(st.text_view(c + 8));
+    auto la = local.parse(st.text_view(c + 6));
+    auto ra = remote.parse(st.text_view(c + 8));
     if (!proto || !la || !ra) return false;
     r.s.proto = *proto;
     r.s.family = int(st.i64(c + 5));
@@ -122,9 +146,10 @@ std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::fun
     ResetAfter done{st};
     if (!all) st.bind(1, after_seq);
     SocketRow r;
+    SocketReader rows;
     while (st.step()) {
         after_seq = std::max(after_seq, st.i64(1));
-        if (read_socket(st, 0, r)) fn(r);
+        if (rows.read(st, 0, r)) fn(r);
     }
     return after_seq;
 }
@@ -199,8 +224,9 @@ std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t
     st.bind(4, proto_name(proto)).bind(5, port);
     std::vector<SocketRow> out;
     SocketRow r;
+    SocketReader rows;
     while (st.step())
-        if (read_socket(st, 0, r)) out.push_back(r);
+        if (rows.read(st, 0, r)) out.push_back(r);
     return out;
 }
 
@@ -231,15 +257,47 @@ std::int64_t JournalReader::last_process_seq() {
 }
 
 void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const IntervalFn& fn) {
-    // Processes by id, only those the caller lacks (once each): a join would look up
-    // every socket's process again.
+    // Processes by id, only those the caller lacks (once each), read for a chunk of rows
+    // at a time by one statement: a join would read every socket's process again, and a
+    // statement for each process cost more than the process (10 000 instructions).
+    constexpr std::size_t kChunk = 512;
+    std::vector<SocketRow> rows;
+    rows.reserve(kChunk);
+    std::string ids;  // a JSON array of the process ids the chunk's rows want
+    std::unordered_set<std::int64_t> asked;
+    std::unordered_map<std::int64_t, ProcessRow> found;
+    auto deliver = [&] {
+        found.clear();
+        if (!ids.empty()) {
+            ids += ']';
+            Stmt& q = kept(processes_by_ids_, std::string("SELECT ") + kProcessCols +
+                                                  " FROM processes p WHERE p.id IN (SELECT value FROM json_each(?))");
+            ResetAfter done{q};
+            q.bind(1, ids);
+            while (q.step()) read_process(q, 0, found[q.i64(0)]);
+        }
+        for (const SocketRow& r : rows) {
+            auto it = found.find(r.process_id);
+            fn(r, it != found.end() ? &it->second : nullptr);
+            if (it != found.end()) found.erase(it);  // the process comes with its first interval
+        }
+        rows.clear();
+        ids.clear();
+        asked.clear();
+    };
+    SocketReader reader;
     SocketRow s;
     while (st.step()) {
-        if (!read_socket(st, 0, s)) continue;
-        std::optional<ProcessRow> p;
-        if (want(s.process_id)) p = process(s.process_id);
-        fn(s, p ? &*p : nullptr);
+        if (!reader.read(st, 0, s)) continue;
+        rows.push_back(s);
+        if (s.process_id != 0 && !asked.count(s.process_id) && want(s.process_id)) {
+            asked.insert(s.process_id);
+            ids += ids.empty() ? '[' : ',';
+            ids += std::to_string(s.process_id);
+        }
+        if (rows.size() == kChunk) deliver();
     }
+    deliver();
 }
 
 std::optional<ProcessRow> JournalReader::process(std::int64_t id) {
@@ -299,9 +357,10 @@ void JournalReader::open_intervals(const std::function<void(const SocketRow&, co
 
 void JournalReader::each_interval(Stmt& st, const std::function<void(const SocketRow&, const ProcessRow*)>& fn) {
     SocketRow s;
+    SocketReader rows;
     ProcessRow p;
     while (st.step()) {
-        if (!read_socket(st, 0, s)) continue;
+        if (!rows.read(st, 0, s)) continue;
         bool has_process = !st.is_null(kSocketColCount);
         if (has_process) read_process(st, kSocketColCount, p);
         fn(s, has_process ? &p : nullptr);

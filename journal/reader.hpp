@@ -99,7 +99,7 @@ private:
     std::unique_ptr<Db> db_;
     // Prepared once: reading by time asks for each process it lacks; a follower asks for
     // changes and runs ten times a second.
-    Stmt process_by_id_, changed_sockets_, changed_processes_, runs_;
+    Stmt process_by_id_, processes_by_ids_, changed_sockets_, changed_processes_, runs_;
 };
 
 }  // namespace sockowner

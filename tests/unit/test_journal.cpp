@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
@@ -279,6 +280,43 @@ void retention_goes_in_steps(void**) {
 
 // Retention takes the processes no interval needs any more, once they exited: not
 // one whose socket is still open, nor one still running.
+// Reading by time hands each process the caller lacks over once, with the first of its
+// intervals, however many rows (and chunks of rows) name it.
+void window_read_gives_each_process_once(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        const ProcessInfo ps[] = {process(301, 1, "a"), process(302, 2, "b"), process(303, 3, "c")};
+        for (int i = 0; i < 1500; ++i)
+            w.close_socket(w.open_socket(sock(Proto::tcp, ("10.0.0.1:" + std::to_string(1000 + i)).c_str(), "10.0.0.2:80",
+                                              kT0 + i * kSec / 1000),
+                                         ps[i % 3 == 0 ? 0 : i < 700 ? 1 : 2]),
+                           kT0 + 2 * kSec);
+    }
+    JournalReader r(path);
+    std::map<std::int64_t, std::string> have;
+    std::map<std::string, int> given;
+    int rows = 0, without = 0;
+    r.sockets_overlapping(kT0, kT0 + 3 * kSec, [&](std::int64_t id) { return !have.count(id); },
+                          [&](const SocketRow& row, const ProcessRow* p) {
+                              ++rows;
+                              if (p) {
+                                  assert_int_equal(p->id, row.process_id);
+                                  have[p->id] = p->p.comm;
+                                  ++given[p->p.comm];
+                              } else {
+                                  assert_true(have.count(row.process_id));  // given with an earlier row
+                                  ++without;
+                              }
+                          });
+    assert_int_equal(rows, 1500);
+    assert_int_equal(without, 1497);
+    assert_int_equal(given.size(), 3);
+    for (auto& [name, n] : given) assert_int_equal(n, 1);
+}
+
 void retention_drops_processes_no_interval_needs(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -590,6 +628,7 @@ int main() {
         cmocka_unit_test(retention_by_size),
         cmocka_unit_test(retention_by_size_keeps_the_newest_that_fit),
         cmocka_unit_test(retention_by_size_goes_past_open_intervals),
+        cmocka_unit_test(window_read_gives_each_process_once),
         cmocka_unit_test(retention_drops_processes_no_interval_needs),
         cmocka_unit_test(retention_goes_in_steps),
         cmocka_unit_test(refuses_foreign_schema_objects),
