@@ -494,6 +494,51 @@ PRAGMA application_id = 1397705559;
 PRAGMA user_version = 1;
 )sql";
 
+// A journal of schema 2 (sockowner 0.2 to 0.x: indexes by port and by process, no
+// socket_refs) gets each process's count of intervals and loses the two indexes when
+// a writer opens it; retention then keeps exactly the processes intervals still name.
+void upgrades_schema_2(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    auto a = process(401, 1, "a"), b = process(402, 2, "b");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), a), kT0 + kSec);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0), b);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:4", "10.0.0.2:2", kT0 + 10 * kSec), b),
+                       kT0 + 11 * kSec);
+        w.process_exited(ProcessKey::of(a), kT0 + 2 * kSec);
+    }
+    {  // back to what version 2 wrote
+        Db db(path, Db::Mode::read_write_create);
+        db.exec("ALTER TABLE processes DROP COLUMN socket_refs;"
+                "CREATE INDEX sockets_by_port ON sockets (proto, local_port, opened);"
+                "CREATE INDEX sockets_by_process ON sockets (process_id); PRAGMA user_version = 2");
+    }
+    {
+        JournalReader r(path);  // read as it is
+        assert_int_equal(all_sockets(r).size(), 3);
+    }
+    WriterOptions opt;
+    opt.retain = 3600 * kSec;
+    JournalWriter w(path, opt);
+    Db db(path, Db::Mode::read_only);
+    assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
+    Stmt refs(db.get(), "SELECT group_concat(comm || ':' || socket_refs, ' ') FROM (SELECT * FROM processes ORDER BY id)");
+    assert_true(refs.step());
+    assert_str_eq(refs.text(0), "a:1 b:2");
+    refs.reset();
+    Stmt idx(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name IN ('sockets_by_port', 'sockets_by_process')");
+    assert_true(idx.step());
+    assert_int_equal(idx.i64(0), 0);
+    idx.reset();
+    // Two hours on: a's one interval goes, then a; b keeps its open one.
+    assert_int_equal(w.apply_retention(kT0 + 7200 * kSec), 3);
+    assert_true(refs.step());
+    assert_str_eq(refs.text(0), "b:1");
+}
+
 // A snapshot of a time range keeps the processes its intervals name, each with its
 // count of them; a snapshot of an older journal is of the current schema.
 void snapshot_of_a_range_counts_processes(void**) {
@@ -636,6 +681,7 @@ int main() {
         cmocka_unit_test(writer_file_safety),
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
         cmocka_unit_test(upgrades_schema_1),
+        cmocka_unit_test(upgrades_schema_2),
         cmocka_unit_test(snapshot_of_a_range_counts_processes),
         cmocka_unit_test(parses_times_sizes_durations),
         cmocka_unit_test(formats_addresses_as_inet_ntop),
