@@ -25,13 +25,6 @@ std::optional<Int> number(std::string_view s) {
     return v;
 }
 
-// "curl 4242", "kernel", "?": what the Info column shows.
-std::string title_label(const CommentSide& s) {
-    if (s.how == How::kernel) return "kernel";
-    if (!s.process) return "?";
-    return escape_text(s.process->comm) + " " + std::to_string(s.process->pid);
-}
-
 void append_line(std::string& out, std::string_view side, std::string_view key, std::string_view value) {
     if (value.empty()) return;
     out.append("\n").append(side).append(".").append(key).append(": ").append(escape_text(value));
@@ -99,12 +92,29 @@ bool set_process_field(ProcessInfo& p, std::string_view key, std::string_view va
 
 }  // namespace
 
-std::string format_owner_comment(const CommentSide& src, const CommentSide& dst) {
-    std::string out(kCommentTitle);
-    out.append(title_label(src)).append(" \u2192 ").append(title_label(dst));
-    append_side(out, "src", src);
-    append_side(out, "dst", dst);
+std::string owner_comment_label(const CommentSide& s) {
+    if (s.how == How::kernel) return "kernel";
+    if (!s.process) return "?";
+    return escape_text(s.process->comm) + " " + std::to_string(s.process->pid);
+}
+
+std::string owner_comment_lines(std::string_view side, const CommentSide& s) {
+    std::string out;
+    append_side(out, side, s);
     return out;
+}
+
+std::string format_owner_comment(std::string_view src_label, std::string_view src_lines, std::string_view dst_label,
+                                 std::string_view dst_lines) {
+    std::string out;
+    out.reserve(kCommentTitle.size() + src_label.size() + dst_label.size() + src_lines.size() + dst_lines.size() + 5);
+    out.append(kCommentTitle).append(src_label).append(" \u2192 ").append(dst_label);
+    return out.append(src_lines).append(dst_lines);
+}
+
+std::string format_owner_comment(const CommentSide& src, const CommentSide& dst) {
+    return format_owner_comment(owner_comment_label(src), owner_comment_lines("src", src), owner_comment_label(dst),
+                                owner_comment_lines("dst", dst));
 }
 
 std::optional<CommentOwners> parse_owner_comment(std::string_view text) {

@@ -58,6 +58,12 @@ struct CommentOwners {
 
 // The comment for a packet's two ends; the titles' labels are "curl 4242", "kernel", "?".
 std::string format_owner_comment(const CommentSide& src, const CommentSide& dst);
+// The same from its parts, for a caller that keeps each end's (many packets, few ends):
+// an end's title label, and its lines ("\nsrc.pid: 4242" ...) as `side` ("src", "dst").
+std::string owner_comment_label(const CommentSide& s);
+std::string owner_comment_lines(std::string_view side, const CommentSide& s);
+std::string format_owner_comment(std::string_view src_label, std::string_view src_lines, std::string_view dst_label,
+                                 std::string_view dst_lines);
 
 // sockowner's comment read back; nullopt when `text` is not one.
 std::optional<CommentOwners> parse_owner_comment(std::string_view text);

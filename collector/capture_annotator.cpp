@@ -18,6 +18,14 @@ std::size_t CaptureAnnotator::KeyHash::operator()(const Key& k) const {
     return std::size_t(h ^ (h >> 29));
 }
 
+std::size_t CaptureAnnotator::EndKeyHash::operator()(const EndKey& k) const {
+    std::uint64_t h = std::uint64_t(k.side) << 8 | std::uint64_t(k.how);
+    for (std::uint64_t v :
+         {std::uint64_t(k.process), std::uint64_t(reinterpret_cast<std::uintptr_t>(k.source))})
+        h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+    return std::size_t(h ^ (h >> 29));
+}
+
 CaptureAnnotator::CaptureAnnotator(JournalFollower& journal, AttributionOptions opt, capture::PcapngWriter& out,
                                    AnnotateFormats formats)
     : journal_(journal), attributor_(journal, opt), out_(out), formats_(formats) {}
@@ -44,6 +52,21 @@ CommentSide CaptureAnnotator::comment_side(const SideOwner& o) const {
     return s;
 }
 
+const CaptureAnnotator::End& CaptureAnnotator::end(int side, const SideOwner& o, const char* source) {
+    auto [it, added] = ends_.try_emplace(EndKey{side, o.how, o.process_id, source});
+    End& e = it->second;
+    if (!added) return e;
+    CommentSide c = comment_side(o);
+    e.label = owner_comment_label(c);
+    e.lines = owner_comment_lines(side == 0 ? "src" : "dst", c);
+    e.known = c.how != How::unknown;
+    if (c.process) {
+        e.pid = std::uint32_t(c.process->pid);
+        e.name = c.process->comm;  // the journal's row, escaped already: UTF-8, as pcapng wants
+    }
+    return e;
+}
+
 CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) {
     auto source = [&](const SideOwner& o) { return o.is_process() ? journal_.socket_source(o.socket_id).data() : nullptr; };
     Key key{owners.src.how, owners.dst.how, owners.src.process_id, owners.dst.process_id, source(owners.src),
@@ -54,15 +77,14 @@ CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) 
     last_key_ = key;
     if (!added) return *(last_ = &rendered_[n]);
     Rendered& r = *(last_ = &rendered_.emplace_back());  // number n: keys are numbered in order
-    CommentSide src = comment_side(owners.src), dst = comment_side(owners.dst);
+    const End& src = end(0, owners.src, key.src_source);
+    const End& dst = end(1, owners.dst, key.dst_source);
     // Also when neither end is known: "sockowner: ? → ?" says the packet was looked up.
-    r.comment = format_owner_comment(src, dst);
-    r.known = src.how != How::unknown || dst.how != How::unknown;
-    const CommentSide& local = src.process ? src : dst;
-    if (local.process) {
-        r.pid = std::uint32_t(local.process->pid);
-        r.name = local.process->comm;  // the journal's row, escaped already: UTF-8, as pcapng wants
-    }
+    r.comment = format_owner_comment(src.label, src.lines, dst.label, dst.lines);
+    r.known = src.known || dst.known;
+    const End& local = src.pid ? src : dst;
+    r.pid = local.pid;
+    r.name = local.name;
     return r;
 }
 

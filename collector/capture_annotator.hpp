@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 namespace sockowner::cli {
 
@@ -65,7 +66,27 @@ private:
         std::string name;
     };
 
+    // One end of a packet as its comment shows it, rendered once per end (few) rather
+    // than once per pair of ends (many: every client with the server).
+    struct EndKey {
+        int side;  // 0 src, 1 dst
+        attribution::How how;
+        std::int64_t process;
+        const char* source;
+        friend bool operator==(const EndKey&, const EndKey&) = default;
+    };
+    struct EndKeyHash {
+        std::size_t operator()(const EndKey& k) const;
+    };
+    struct End {
+        std::string label, lines;  // the title's "curl 4242", the "src.key: value" lines
+        bool known = false;
+        std::optional<std::uint32_t> pid;  // when a process
+        std::string name;
+    };
+
     attribution::CommentSide comment_side(const attribution::SideOwner& o) const;
+    const End& end(int side, const attribution::SideOwner& o, const char* source);
     Rendered& render(const attribution::FrameOwners& owners);
     std::uint32_t darwin_index(std::uint32_t pid, const std::string& name);
 
@@ -76,6 +97,7 @@ private:
     AnnotateCounts counts_;
     attribution::Interned<Key, KeyHash> keys_;
     std::deque<Rendered> rendered_;  // by the key's number; never moved
+    std::unordered_map<EndKey, End, EndKeyHash> ends_;
     Key last_key_{};
     Rendered* last_ = nullptr;
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> darwin_;  // (pid, name) → block index
