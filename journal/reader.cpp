@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -389,11 +391,25 @@ std::vector<std::pair<std::string, std::int64_t>> JournalReader::counters(std::i
 }
 
 std::vector<SocketCount> JournalReader::socket_counts() {
-    Stmt st = db_->prepare(
-        "SELECT proto, family, source, count(*), sum(closed IS NULL) FROM sockets "
-        "GROUP BY proto, family, source ORDER BY proto, family, source");
+    // Summed here rather than by GROUP BY, which sorts every row before its first
+    // result (5M intervals: 4.9 s of 6; a month's journal: longer than one step may
+    // take) where the groups are a handful; consecutive rows mostly share one.
+    Stmt st = db_->prepare("SELECT proto, family, source, closed IS NULL FROM sockets");
+    std::map<std::tuple<std::string, int, std::string>, SocketCount> groups;  // in ORDER BY's order
+    SocketCount* last = nullptr;
+    while (st.step()) {
+        std::string_view proto = st.text_view(0), source = st.text_view(2);
+        const int family = int(st.i64(1));
+        if (!last || last->proto != proto || last->family != family || last->source != source) {
+            auto [it, added] = groups.try_emplace({std::string(proto), family, std::string(source)});
+            last = &it->second;
+            if (added) *last = SocketCount{std::string(proto), std::string(source), family, 0, 0};
+        }
+        ++last->total;
+        last->open += st.i64(3);
+    }
     std::vector<SocketCount> out;
-    while (st.step()) out.push_back({st.text(0), st.text(2), int(st.i64(1)), st.i64(3), st.i64(4)});
+    for (auto& [key, count] : groups) out.push_back(std::move(count));
     return out;
 }
 

@@ -280,6 +280,26 @@ void retention_goes_in_steps(void**) {
 
 // Retention takes the processes no interval needs any more, once they exited: not
 // one whose socket is still open, nor one still running.
+// stats: intervals by protocol, family and source, in that order, with how many are open.
+void counts_sockets_by_kind(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        auto p = process(501, 1, "p");
+        w.open_socket(sock(Proto::udp, "[::1]:53", "[::]:0", kT0, std::nullopt, "ebpf"), p);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), p), kT0 + kSec);
+        w.open_socket(sock(Proto::tcp, "[::1]:80", "[::1]:5000", kT0, std::nullopt, "ebpf"), p);
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0), p);
+    }
+    std::string got;
+    for (const SocketCount& c : JournalReader(path).socket_counts())
+        got += c.proto + "/" + std::to_string(c.family) + "/" + c.source + ":" + std::to_string(c.total) + "," +
+               std::to_string(c.open) + " ";
+    assert_str_eq(got, "tcp/4/procfs:2,1 tcp/6/ebpf:1,1 udp/6/ebpf:1,1 ");
+}
+
 // Reading by time hands each process the caller lacks over once, with the first of its
 // intervals, however many rows (and chunks of rows) name it.
 void window_read_gives_each_process_once(void**) {
@@ -673,6 +693,7 @@ int main() {
         cmocka_unit_test(retention_by_size),
         cmocka_unit_test(retention_by_size_keeps_the_newest_that_fit),
         cmocka_unit_test(retention_by_size_goes_past_open_intervals),
+        cmocka_unit_test(counts_sockets_by_kind),
         cmocka_unit_test(window_read_gives_each_process_once),
         cmocka_unit_test(retention_drops_processes_no_interval_needs),
         cmocka_unit_test(retention_goes_in_steps),
