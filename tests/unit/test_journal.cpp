@@ -278,8 +278,6 @@ void retention_goes_in_steps(void**) {
     assert_int_equal(all_sockets(r).size(), 1);
 }
 
-// Retention takes the processes no interval needs any more, once they exited: not
-// one whose socket is still open, nor one still running.
 // stats: intervals by protocol, family and source, in that order, with how many are open.
 void counts_sockets_by_kind(void**) {
     ScratchDir dir;
@@ -337,6 +335,8 @@ void window_read_gives_each_process_once(void**) {
     for (auto& [name, n] : given) assert_int_equal(n, 1);
 }
 
+// Retention takes the processes no interval needs any more, once they exited: not
+// one whose socket is still open, nor one still running.
 void retention_drops_processes_no_interval_needs(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -514,7 +514,7 @@ PRAGMA application_id = 1397705559;
 PRAGMA user_version = 1;
 )sql";
 
-// A journal of schema 2 (sockowner 0.2 to 0.x: indexes by port and by process, no
+// A journal of schema 2 (the one before: indexes by port and by process, no
 // socket_refs) gets each process's count of intervals and loses the two indexes when
 // a writer opens it; retention then keeps exactly the processes intervals still name.
 void upgrades_schema_2(void**) {
