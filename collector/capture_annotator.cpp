@@ -5,25 +5,29 @@
 #include "side_plan.hpp"
 #include "timeutil.hpp"
 
+#include <initializer_list>
+
 namespace sockowner::cli {
 
 using namespace sockowner::attribution;
 
-std::size_t CaptureAnnotator::KeyHash::operator()(const Key& k) const {
-    std::uint64_t h = std::uint64_t(k.src_how) << 8 | std::uint64_t(k.dst_how);
-    for (std::uint64_t v : {std::uint64_t(k.src_process), std::uint64_t(k.dst_process),
-                            std::uint64_t(reinterpret_cast<std::uintptr_t>(k.src_source)),
-                            std::uint64_t(reinterpret_cast<std::uintptr_t>(k.dst_source))})
-        h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+namespace {
+// The words of a key, folded into one hash (Interned and unordered_map mix it again).
+std::size_t hash_words(std::initializer_list<std::uint64_t> words) {
+    std::uint64_t h = 0;
+    for (std::uint64_t v : words) h = (h ^ v) * 0x9E3779B97F4A7C15ull;
     return std::size_t(h ^ (h >> 29));
+}
+std::uint64_t word(const char* p) { return std::uint64_t(reinterpret_cast<std::uintptr_t>(p)); }
+}  // namespace
+
+std::size_t CaptureAnnotator::KeyHash::operator()(const Key& k) const {
+    return hash_words({std::uint64_t(k.src_how) << 8 | std::uint64_t(k.dst_how), std::uint64_t(k.src_process),
+                       std::uint64_t(k.dst_process), word(k.src_source), word(k.dst_source)});
 }
 
 std::size_t CaptureAnnotator::EndKeyHash::operator()(const EndKey& k) const {
-    std::uint64_t h = std::uint64_t(k.side) << 8 | std::uint64_t(k.how);
-    for (std::uint64_t v :
-         {std::uint64_t(k.process), std::uint64_t(reinterpret_cast<std::uintptr_t>(k.source))})
-        h = (h ^ v) * 0x9E3779B97F4A7C15ull;
-    return std::size_t(h ^ (h >> 29));
+    return hash_words({std::uint64_t(k.side) << 8 | std::uint64_t(k.how), std::uint64_t(k.process), word(k.source)});
 }
 
 CaptureAnnotator::CaptureAnnotator(JournalFollower& journal, AttributionOptions opt, capture::PcapngWriter& out,
