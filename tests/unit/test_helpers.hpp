@@ -1,11 +1,14 @@
 // Builders and a scratch directory shared by the journal and index tests.
 #pragma once
 
+#include "reader.hpp"
 #include "types.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace sockowner::test {
 
@@ -37,6 +40,14 @@ inline SocketRecord sock(Proto proto, const char* local, const char* remote, Tim
     s.closed = closed;
     s.source = source;
     return s;
+}
+
+// Every socket row of a journal, by id (the feed is in change order).
+inline std::vector<SocketRow> all_sockets(JournalReader& r) {
+    std::vector<SocketRow> out;
+    r.sockets_since(0, [&](const SocketRow& s) { out.push_back(s); });
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
+    return out;
 }
 
 // A fresh directory under $TMPDIR, removed at destruction.
