@@ -32,17 +32,37 @@ SideOwner Attributor::owner_of(const OwnerMatch& m) const {
     return SideOwner{how, m.socket->id, m.socket->process_id, journal_.epoch()};
 }
 
-std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) const {
+std::optional<SideOwner> Attributor::find_socket(const OwnerQuery& q) {
+    // Both change rarely: once per read of the journal, once per preference change.
+    const std::uint64_t stamp = journal_.index().changes() ^ option_changes_ << 48;
+    if (const SideOwner* o = flows_.answered(q.proto, q.local, q.remote, q.at, stamp))
+        return o->known() ? std::optional<SideOwner>(*o) : std::nullopt;
+    AnswerSpan span;
+    std::optional<SideOwner> o;
+    if (auto m = journal_.index().find(q, opt_.match, &span)) o = owner_of(*m);
+    if (!span.empty() && (span.from < q.at || span.to > q.at))
+        flows_.remember_answer(q.proto, q.local, q.remote, o.value_or(SideOwner{}), span, stamp, q.at);
+    else if (o)
+        flows_.remember(q.proto, q.local, q.remote, *o, q.at);
+    return o;
+}
+
+// A socket found is remembered as the flow's owner: later packets the journal cannot
+// place (a FIN after the close) keep it.
+std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) {
     if (p.rule != SidePlan::Rule::lookup) return std::nullopt;
+    const OwnerQuery& q = p.query;
+    std::optional<SideOwner> found;
     if (p.to_listener) {  // only unconnected sockets: the query without its remote end
-        OwnerQuery q = p.query;
-        q.remote = {};
-        if (auto m = journal_.index().find(q, opt_.match)) return owner_of(*m);
-        return std::nullopt;
+        OwnerQuery unconnected = q;
+        unconnected.remote = {};
+        if (auto m = journal_.index().find(unconnected, opt_.match)) found = owner_of(*m);
+    } else {
+        if (auto o = find_socket(q)) return o;  // remembered there
+        if (p.raw_echo) found = raw_echo_owner(q);
     }
-    if (auto m = journal_.index().find(p.query, opt_.match)) return owner_of(*m);
-    if (p.raw_echo) return raw_echo_owner(p.query);
-    return std::nullopt;
+    if (found) flows_.remember(q.proto, q.local, q.remote, *found, q.at);
+    return found;
 }
 
 // The raw ICMP socket that sent (or awaits) an echo whose id no ping socket has: every
@@ -71,10 +91,7 @@ SideOwner Attributor::decide(const SidePlan& p, const std::optional<SideOwner>& 
             return journal_.coverage().watched(q.local.addr, q.at) ? SideOwner{How::kernel, 0, 0} : SideOwner{};
         case SidePlan::Rule::lookup: break;
     }
-    if (found) {
-        flows_.remember(q.proto, q.local, q.remote, *found, q.at);
-        return *found;
-    }
+    if (found) return *found;  // remembered by from_journal()
     // No socket sent this RST although the collector was watching: the kernel did.
     if (p.kernel_if_unowned && journal_.coverage().watched(q.local.addr, q.at)) return {How::kernel, 0, 0};
     if (!p.opens_flow)

@@ -46,7 +46,10 @@ public:
 
     // A new capture file: earlier flows and waits no longer apply.
     void new_file();
-    void set_options(const AttributionOptions& opt) { opt_ = opt; }
+    void set_options(const AttributionOptions& opt) {
+        opt_ = opt;
+        ++option_changes_;  // the answers remembered were for the old slack and grace
+    }
     const AttributionOptions& options() const { return opt_; }
 
     std::int64_t waits() const { return waits_; }  // flows waited for
@@ -56,7 +59,9 @@ private:
     // remembered before a rotation still names the process it named then.
     void cover(const PacketPlan& plan);
     SideOwner owner_of(const OwnerMatch& m) const;
-    std::optional<SideOwner> from_journal(const SidePlan& p) const;
+    std::optional<SideOwner> from_journal(const SidePlan& p);
+    // The index's answer for a connection's end, remembered per flow for as long as it holds.
+    std::optional<SideOwner> find_socket(const OwnerQuery& q);
     std::optional<SideOwner> raw_echo_owner(const OwnerQuery& q) const;
     SideOwner decide(const SidePlan& p, const std::optional<SideOwner>& found);
     bool worth_waiting(const SidePlan& p);
@@ -66,6 +71,7 @@ private:
     ConversationCache flows_;
     ConversationCache waited_;  // flow sides already waited for (the owner stored is unused)
     std::int64_t waits_ = 0;
+    std::uint64_t option_changes_ = 0;
 };
 
 }  // namespace sockowner::attribution

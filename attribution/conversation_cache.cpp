@@ -2,6 +2,7 @@
 
 #include "timeutil.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sockowner::attribution {
@@ -59,7 +60,8 @@ void ConversationCache::make_room() {
         std::vector<Flow> kept;
         std::size_t sides = 0;
         for (const Flow& f : flows_) {
-            if (f.side[0].last < horizon && f.side[1].last < horizon) continue;
+            if (std::max(f.side[0].last, f.side[0].asked) < horizon && std::max(f.side[1].last, f.side[1].asked) < horizon)
+                continue;
             kept.push_back(f);
             sides += f.side[0].owner.known() + f.side[1].owner.known();
         }
@@ -102,7 +104,10 @@ void ConversationCache::remember(Proto proto, const Endpoint& local, const Endpo
                                  const SideOwner& owner, TimeNs at) {
     int side = 0;
     if (at > newest_) newest_ = at;
-    Side& s = flows_[locate(proto, local, remote, true, side)].side[side];
+    note_owner(flows_[locate(proto, local, remote, true, side)].side[side], owner, at);
+}
+
+void ConversationCache::note_owner(Side& s, const SideOwner& owner, TimeNs at) {
     if (!s.owner.known()) ++sides_;
     s.owner = owner;
     s.owner.how = How::conversation;
@@ -121,6 +126,31 @@ std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& 
     if (at > s.last) s.last = at;
     if (at > newest_) newest_ = at;
     return s.owner;
+}
+
+const SideOwner* ConversationCache::answered(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at,
+                                            std::uint64_t stamp) {
+    int side = 0;
+    std::uint32_t f = locate(proto, local, remote, false, side);
+    if (f == kNone) return nullptr;
+    Side& s = flows_[f].side[side];
+    if (s.stamp != stamp || at < s.span.from || at > s.span.to) return nullptr;
+    s.asked = std::max(s.asked, at);
+    if (at > newest_) newest_ = at;
+    if (s.answer.known()) note_owner(s, s.answer, at);
+    return &s.answer;
+}
+
+void ConversationCache::remember_answer(Proto proto, const Endpoint& local, const Endpoint& remote,
+                                        const SideOwner& answer, AnswerSpan span, std::uint64_t stamp, TimeNs at) {
+    int side = 0;
+    if (at > newest_) newest_ = at;
+    Side& s = flows_[locate(proto, local, remote, true, side)].side[side];
+    s.answer = answer;
+    s.span = span;
+    s.stamp = stamp;
+    s.asked = std::max(s.asked, at);
+    if (answer.known()) note_owner(s, answer, at);
 }
 
 }  // namespace sockowner::attribution

@@ -1,7 +1,10 @@
 // The owner each flow had, by direction: a packet the journal cannot place any more
 // (a FIN or the last ACK after its socket's interval ended) keeps its flow's owner.
+// Each direction also keeps the journal's last answer and the times over which it
+// holds (OwnerIndex::find's span): the flow's later packets take it with one probe.
 #pragma once
 
+#include "owner_index.hpp"
 #include "side_owner.hpp"
 #include "tuple_key.hpp"
 #include "types.hpp"
@@ -22,6 +25,17 @@ public:
     // The owner of the flow's earlier packets, when the last was at most `idle` before `at`.
     std::optional<SideOwner> recall(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at);
 
+    // The journal's answer for that end (how == unknown: no socket) remembered with
+    // `stamp` for a span holding `at`; nullptr when there is none. A socket found is
+    // remembered as the flow's owner at `at`, as remember() does.
+    const SideOwner* answered(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at,
+                              std::uint64_t stamp);
+    // The journal answered `answer` for that end at `at`, and will for any time in
+    // `span` while `stamp` (the index's changes) stays the same; a socket is also
+    // remembered as the flow's owner, as remember() does.
+    void remember_answer(Proto proto, const Endpoint& local, const Endpoint& remote, const SideOwner& answer,
+                         AnswerSpan span, std::uint64_t stamp, TimeNs at);
+
     std::size_t size() const { return sides_; }    // flow sides remembered
     std::size_t flows() const { return flows_.size(); }  // flows held, idle ones included until swept
     void clear();
@@ -33,6 +47,10 @@ private:
     struct Side {
         SideOwner owner;  // how == unknown: nothing remembered for this end
         TimeNs last = 0;
+        SideOwner answer;  // the journal's; none while span is empty
+        AnswerSpan span;
+        std::uint64_t stamp = 0;
+        TimeNs asked = INT64_MIN;  // the answer's latest use
     };
     struct Flow {
         TupleKey key;
@@ -52,6 +70,7 @@ private:
     // longer be recalled, even by a packet somewhat out of order) leave it, so that its
     // size follows the flows of the last minutes, not of the whole capture.
     void make_room();
+    void note_owner(Side& s, const SideOwner& owner, TimeNs at);
     void rehash(std::size_t slots);
 
     TimeNs idle_;

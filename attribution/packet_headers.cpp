@@ -142,8 +142,15 @@ std::optional<PacketTuple> tuple_of(Bytes b, const IpHeader& ip) {
 std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, const PinfoTuple& pinfo) {
     // The header with pinfo's addresses is the first one at or after the link layer,
     // except in IP-in-IP with equal inner and outer addresses: then keep looking.
-    std::size_t header = pinfo.src.family() == 4 ? 20 : 40;
-    for (std::size_t off = 0; off + header <= frame.size(); ++off) {
+    // Only where the source address's first word is at its place in an IP header: a
+    // load and a compare per offset (a link-layer header is 14 bytes or more).
+    const std::size_t src_at = pinfo.src.family() == 4 ? 12 : 8;
+    std::uint32_t first;
+    std::memcpy(&first, pinfo.src.bytes().data(), 4);
+    for (std::size_t off = 0; off + src_at + 4 <= frame.size(); ++off) {
+        std::uint32_t word;
+        std::memcpy(&word, frame.data() + off + src_at, 4);
+        if (word != first) continue;
         if (!same_addresses(frame, off, pinfo)) continue;
         auto ip = parse_ip(frame, off);
         if (!ip) continue;

@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # The plugin's cost in instructions (callgrind), which unlike time does not move with
-# the machine's other load: tshark -r of a generated capture of 4*FLOWS packets
+# the machine's other load: tshark -r of a generated capture of FLOWS*PACKETS packets
 # (loopback TCP, both ends owned) against a journal of 2*FLOWS+1 sockets, without the
 # plugin (the baseline) and with it, one-line summaries; then where the plugin's
 # instructions go (journal reading, attribution, the rest per packet). tshark runs as
 # the tests run it (unprivileged, the plugin in a private folder).
 #
-# usage: [KEEP_CALLGRIND=DIR] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000]
+# usage: [KEEP_CALLGRIND=DIR] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000] [PACKETS=4]
+# (PACKETS per flow: 4 is one request, the worst case; more make longer flows)
 # (KEEP_CALLGRIND: the callgrind files are copied there, for callgrind_annotate)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; runs=1
+build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; per_flow=${3:-4}; runs=1
+packets=$((flows * per_flow))
 command -v valgrind >/dev/null || { echo "valgrind not installed (scripts/setup installs it)" >&2; exit 1; }
 no_hyperfine=1
 . "$here/plugin_bench_lib.sh"
 
 cd "$WORK"
-echo "generating $((4 * flows)) packets and a journal of $((2 * flows + 1)) sockets..."
-python3 "$here/plugin_make_capture.py" "$flows" cap.pcap
+echo "generating $packets packets and a journal of $((2 * flows + 1)) sockets..."
+python3 "$here/plugin_make_capture.py" "$flows" cap.pcap "$per_flow"
 "$gen" synthetic j.db "$flows" 0
 chmod -R a+rwX "$WORK"
 
@@ -30,7 +32,7 @@ instructions() {
 }
 bare=$(instructions cg.bare "$BARE_HOME" -r cap.pcap)
 with=$(instructions cg.plugin "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)
-python3 - "$bare" "$with" "$((4 * flows))" <<'PY'
+python3 - "$bare" "$with" "$packets" <<'PY'
 import sys
 bare, with_, packets = (int(x) for x in sys.argv[1:])
 print(f"tshark -r, summaries: {bare / 1e9:.3f} G instructions without the plugin, {with_ / 1e9:.3f} G with it "
@@ -39,7 +41,7 @@ PY
 # Inclusive counts of the plugin's parts (callgrind_annotate's first column).
 part() { callgrind_annotate --threshold=100 --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
 [ -n "${KEEP_CALLGRIND:-}" ] && cp "$WORK"/cg.* "$KEEP_CALLGRIND"/
-python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$((4 * flows))" <<'PY'
+python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$packets" <<'PY'
 import sys
 total, cover, refresh, packets = (int(x or 0) for x in sys.argv[1:])
 print(f"  the plugin's dissector: {total / 1e6:.0f} M, of which reading the journal by time {cover / 1e6:.0f} M "

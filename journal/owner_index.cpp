@@ -31,6 +31,7 @@ TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint
 
 void OwnerIndex::upsert(const SocketRow& row) {
     if (row.id <= 0) return;
+    ++changes_;
     if (std::uint32_t index = by_id_.find(row.id); index != IdMap::kNone) {
         IndexedSocket& e = entries_[index];
         TimeNs old_opened = e.opened;
@@ -58,6 +59,7 @@ void OwnerIndex::reserve(std::size_t sockets) {
 }
 
 void OwnerIndex::clear() {
+    ++changes_;
     entries_.clear();
     sorted_.clear();
     heads_.clear();
@@ -231,15 +233,13 @@ const IndexedSocket* OwnerIndex::search_sorted(const SortedChain& c, TimeNs at, 
     return best == IndexedSocket::kNone ? nullptr : &entries_[best];
 }
 
-const IndexedSocket* OwnerIndex::best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const {
-    std::uint32_t head = heads_.find(k);
-    if (head == TupleTable::kNone) return nullptr;
+const IndexedSocket* OwnerIndex::best_in_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const {
     std::uint32_t chain = entries_[head].chain;
     if (chain & IndexedSocket::kLong) return search_sorted(sorted_[chain & ~IndexedSocket::kLong], at, opt);
     return walk_chain(head, at, opt);
 }
 
-std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptions& opt) const {
+std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptions& opt, AnswerSpan* span) const {
     // A packet's own family first; an IPv4 packet may also reach a dual-stack [::]
     // socket, an IPv6 packet never an IPv4 one.
     const int family = q.local.addr.family();
@@ -256,13 +256,25 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
         {any6, q.remote, MatchKind::wildcard},
         {any6, kNoRemote, MatchKind::wildcard},
     };
+    if (span) *span = AnswerSpan{q.at, q.at};
+    bool none_probed = true;  // no probed tuple has any interval
     const bool unconnected = q.remote.addr.is_unspecified() && q.remote.port == 0;
     for (std::size_t i = 0; i < std::size(probes); ++i) {
         if (i >= 4 && family == 6) break;  // the same probes as the two before
         if (unconnected && i % 2 == 0) continue;  // a query without a remote end asks for no connection
         const auto& p = probes[i];
-        if (auto* s = best_in_chain(make_key(q.proto, p.local, p.remote), q.at, opt)) return OwnerMatch{s, p.kind};
+        std::uint32_t head = heads_.find(make_key(q.proto, p.local, p.remote));
+        if (head == TupleTable::kNone) continue;
+        none_probed = false;
+        const IndexedSocket* s = best_in_chain(head, q.at, opt);
+        if (!s) continue;
+        // The connection's own tuple with one interval: it is the answer whenever
+        // it matches at all (the first probe wins).
+        if (span && i == 0 && s == &entries_[head] && s->chain == 1)
+            *span = {s->opened - opt.slack, s->closed == IndexedSocket::kStillOpen ? s->closed : s->closed + opt.grace};
+        return OwnerMatch{s, p.kind};
     }
+    if (span && none_probed) *span = {INT64_MIN, INT64_MAX};
     return std::nullopt;
 }
 

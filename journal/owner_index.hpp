@@ -49,17 +49,29 @@ struct OwnerMatch {
     MatchKind kind;
 };
 
+// The packet times over which find() gives the same answer for the same tuple, as long
+// as the index does not change (changes()): [from, to], both included.
+struct AnswerSpan {
+    TimeNs from = 0, to = -1;  // empty: only the time asked about
+    bool empty() const { return from > to; }
+};
+
 class OwnerIndex {
 public:
     // Adds an interval, or updates it when its id is already indexed (closed, new owner).
     void upsert(const SocketRow& row);
     void reserve(std::size_t sockets);
-    std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt) const;
+    // `span`, when given, gets the times over which the answer holds: the span of a
+    // tuple's only interval, all time when no probed tuple has any, else nothing more
+    // than q.at (a tuple of several intervals: another may win at another time).
+    std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt, AnswerSpan* span = nullptr) const;
     // Every unconnected socket on q.local (bound to it or to the any-address) whose
     // interval, with slack and grace, holds q.at: more than one when several sockets
     // receive the same packets (raw sockets of one protocol). Strict matches first.
     std::vector<OwnerMatch> find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const;
     std::size_t size() const { return entries_.size(); }
+    // Counts every upsert() and clear(): an answer found before holds while it is the same.
+    std::uint64_t changes() const { return changes_; }
     // Intervals that overlap [from, to] (open ones reach to the end of time).
     std::size_t count_overlapping(TimeNs from, TimeNs to) const;
     void clear();
@@ -68,7 +80,7 @@ private:
     // The tuple with "not connected" made one form whatever the family; the
     // any-address keeps its family (0.0.0.0 never receives IPv6).
     static TupleKey make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
-    const IndexedSocket* best_in_chain(const TupleKey& k, TimeNs at, const MatchOptions& opt) const;
+    const IndexedSocket* best_in_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const;
 
     // Port and pid reuse: a tuple's intervals form a chain, newest first. A short chain
     // is walked; one of more than kShortChain intervals (a busy local port over a week)
@@ -108,6 +120,7 @@ private:
     std::vector<SortedChain> sorted_;
     TupleTable heads_;  // tuple → newest entry
     IdMap by_id_;        // row id → entry
+    std::uint64_t changes_ = 0;
 };
 
 }  // namespace sockowner

@@ -128,6 +128,40 @@ void idle_flows_leave(void**) {
     assert_true(c.recall(Proto::tcp, client(kFlows - 1), ep("192.0.2.10:443"), kT0 + TimeNs(kFlows) * 10 * kMs).has_value());
 }
 
+
+// The journal's answer for a flow's end: given back at times within its span while the
+// stamp is the one it was stored with, and a socket found counts as the flow's owner.
+void answers_hold_over_their_span(void**) {
+    ConversationCache c(120 * kSec);
+    const Endpoint client = ep("127.0.0.1:40000"), server = ep("127.0.0.1:8000");
+    assert_null(c.answered(Proto::tcp, client, server, kT0, 1));
+    c.remember_answer(Proto::tcp, client, server, kCurl, AnswerSpan{kT0 - kSec, kT0 + 10 * kSec}, 1, kT0);
+    const SideOwner* o = c.answered(Proto::tcp, client, server, kT0 + 5 * kSec, 1);
+    assert_non_null(o);
+    assert_int_equal(o->process_id, 42);
+    assert_int_equal(int(o->how), int(How::exact));
+    assert_non_null(c.answered(Proto::tcp, client, server, kT0 - kSec, 1));
+    assert_non_null(c.answered(Proto::tcp, client, server, kT0 + 10 * kSec, 1));
+    // Outside the span, after the index changed, for the other end or protocol: ask the index.
+    assert_null(c.answered(Proto::tcp, client, server, kT0 + 10 * kSec + 1, 1));
+    assert_null(c.answered(Proto::tcp, client, server, kT0 - kSec - 1, 1));
+    assert_null(c.answered(Proto::tcp, client, server, kT0, 2));
+    assert_null(c.answered(Proto::tcp, server, client, kT0, 1));
+    assert_null(c.answered(Proto::udp, client, server, kT0, 1));
+    // The answer is the flow's owner, as remember() makes it, from its latest use.
+    assert_int_equal(c.size(), 1);
+    auto later = c.recall(Proto::tcp, client, server, kT0 + 10 * kSec + 100 * kSec);
+    assert_true(later.has_value());
+    assert_int_equal(int(later->how), int(How::conversation));
+    // "No socket" is an answer too, and no owner.
+    c.remember_answer(Proto::tcp, server, client, SideOwner{}, AnswerSpan{INT64_MIN, INT64_MAX}, 1, kT0);
+    o = c.answered(Proto::tcp, server, client, kT0 + 50 * kSec, 1);
+    assert_non_null(o);
+    assert_false(o->known());
+    assert_false(c.recall(Proto::tcp, server, client, kT0).has_value());
+    assert_int_equal(c.size(), 1);
+}
+
 }  // namespace
 
 int main() {
@@ -138,6 +172,7 @@ int main() {
         cmocka_unit_test(later_owner_replaces_earlier),
         cmocka_unit_test(both_ends_of_a_flow),
         cmocka_unit_test(many_flows),
+        cmocka_unit_test(answers_hold_over_their_span),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

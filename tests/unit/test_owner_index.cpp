@@ -301,6 +301,51 @@ void port_reuse_over_a_long_history(void**) {
     assert_int_equal(f.owner(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + 9990 * kSec + 2 * kSec), 1000);
 }
 
+
+// The span find() gives: at any time within it, the same tuple gets the same answer
+// (the same interval, or none), whatever else the index holds: connections with one
+// interval or several, listeners, wildcards, sockets still open.
+void answer_holds_over_its_span(void**) {
+    std::mt19937_64 rng(7);
+    const char* locals[] = {"10.0.0.1:40000", "10.0.0.1:8080", "0.0.0.0:8080", "[::]:8080", "10.0.0.1:40001"};
+    const char* remotes[] = {"10.0.0.2:80", "10.0.0.3:5555", "0.0.0.0:0"};
+    const char* asked_locals[] = {"10.0.0.1:40000", "10.0.0.1:8080", "10.0.0.1:40001", "10.0.0.1:9999"};
+    int spans = 0, whole = 0;
+    for (int round = 0; round < 200; ++round) {
+        Fixture f;
+        for (int i = 0, n = int(rng() % 6); i < n; ++i) {
+            TimeNs opened = kT0 + TimeNs(rng() % 40) * kSec / 2;
+            std::optional<TimeNs> closed;
+            if (rng() % 4) closed = opened + TimeNs(rng() % 20) * kSec / 2;
+            f.add(sock(Proto::tcp, locals[rng() % 5], remotes[rng() % 3], opened, closed), 100 + i);
+        }
+        for (int q = 0; q < 20; ++q) {
+            OwnerQuery query{Proto::tcp, ep(asked_locals[rng() % 4]), ep(remotes[rng() % 2]),
+                             kT0 + TimeNs(rng() % 60) * kSec / 2 - 5 * kSec};
+            AnswerSpan span;
+            auto m = f.index.find(query, MatchOptions{}, &span);
+            assert_false(span.empty());
+            assert_true(span.from <= query.at && query.at <= span.to);
+            if (span.from == query.at && span.to == query.at) continue;
+            ++spans;
+            whole += span.from == INT64_MIN;
+            // Every time the span holds, sampled where the intervals are (and its ends).
+            TimeNs lo = std::max(span.from, kT0 - 20 * kSec), hi = std::min(span.to, kT0 + 60 * kSec);
+            for (TimeNs at : {span.from, span.to, lo, hi, lo + (hi - lo) / 3, lo + (hi - lo) / 2}) {
+                OwnerQuery later = query;
+                later.at = at;
+                auto again = f.index.find(later, MatchOptions{});
+                if (again.has_value() != m.has_value() || (m && again->socket != m->socket))
+                    fail_msg("round %d: the answer at T0%+.2f s differs from the one at T0%+.2f s", round,
+                             double(at - kT0) / 1e9, double(query.at - kT0) / 1e9);
+            }
+        }
+    }
+    // Both kinds were tried: a connection's only interval, and tuples nobody has.
+    assert_true(spans - whole > 100);
+    assert_true(whole > 100);
+}
+
 }  // namespace
 
 int main() {
@@ -319,6 +364,7 @@ int main() {
         cmocka_unit_test(raw_sockets_all_listed),
         cmocka_unit_test(long_chains_choose_as_the_rule_does),
         cmocka_unit_test(port_reuse_over_a_long_history),
+        cmocka_unit_test(answer_holds_over_its_span),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
