@@ -21,13 +21,27 @@ namespace sockowner {
 namespace {
 
 constexpr const char* kSocketCols =
-    "s.id, s.seq, s.host_id, coalesce(s.process_id, 0), s.proto, s.family, s.local_addr, s.local_port, "
-    "s.remote_addr, s.remote_port, coalesce(s.netns, 0), coalesce(s.cookie, 0), s.source, s.opened, s.closed";
+    "s.id, s.seq, s.host_id, s.process_id, s.proto, s.family, s.local_addr, s.local_port, "
+    "s.remote_addr, s.remote_port, s.netns, s.cookie, s.source, s.opened, s.closed";
 constexpr int kSocketColCount = 15;
+// What reads by time take: no seq, family, netns or cookie (each column read costs
+// SQLite about a hundred instructions a row, and a window holds many rows).
+constexpr const char* kIntervalCols =
+    "s.id, s.host_id, s.process_id, s.proto, s.local_addr, s.local_port, s.remote_addr, s.remote_port, s.source, "
+    "s.opened, s.closed";
 
 constexpr const char* kProcessCols =
     "p.id, p.seq, p.host_id, p.pid, p.start_ticks, p.start_time, coalesce(p.ppid, 0), coalesce(p.uid, 0), "
     "coalesce(p.gid, 0), p.user, p.comm, p.exe, p.cmdline, p.cgroup, p.container, p.first_seen, p.exit_time";
+
+// Where a statement has each socket field; -1: not selected (the field stays 0). A NULL
+// integer (process_id, netns, cookie) reads as 0.
+struct SocketColumns {
+    int id, seq, host_id, process_id, proto, family, local_addr, local_port, remote_addr, remote_port, netns, cookie,
+        source, opened, closed;
+};
+constexpr SocketColumns kAllColumns{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+constexpr SocketColumns kIntervalColumns{0, -1, 1, 2, 3, -1, 4, 5, 6, 7, -1, -1, 8, 9, 10};
 
 // Rows of one statement mostly repeat the addresses of the row before (the host's
 // own, loopback, a busy server's): each side's last text is parsed once.
@@ -45,31 +59,33 @@ struct LastAddress {
     }
 };
 
-// Reads kSocketCols starting at column `c` into `r`, remembering the addresses of the
-// row before; false for a row this build cannot interpret.
+// Reads a socket row's columns (where `c` says they are) into `r`, remembering the
+// addresses of the row before; false for a row this build cannot interpret.
 struct SocketReader {
+    SocketColumns c = kAllColumns;
     LastAddress local, remote;
-    bool read(const Stmt& st, int c, SocketRow& r);
+    bool read(const Stmt& st, SocketRow& r);
 };
 
-bool SocketReader::read(const Stmt& st, int c, SocketRow& r) {
-    r.id = st.i64(c);
-    r.seq = st.i64(c + 1);
-    r.host_id = st.i64(c + 2);
-    r.process_id = st.i64(c + 3);
-    auto proto = parse_proto(st.text_view(c + 4));
-    auto la = local.parse(st.text_view(c + 6));
-    auto ra = remote.parse(st.text_view(c + 8));
+bool SocketReader::read(const Stmt& st, SocketRow& r) {
+    auto opt = [&](int col) { return col < 0 ? 0 : st.i64(col); };
+    r.id = st.i64(c.id);
+    r.seq = opt(c.seq);
+    r.host_id = st.i64(c.host_id);
+    r.process_id = st.i64(c.process_id);
+    auto proto = parse_proto(st.text_view(c.proto));
+    auto la = local.parse(st.text_view(c.local_addr));
+    auto ra = remote.parse(st.text_view(c.remote_addr));
     if (!proto || !la || !ra) return false;
     r.s.proto = *proto;
-    r.s.family = int(st.i64(c + 5));
-    r.s.local = {*la, std::uint16_t(st.i64(c + 7))};
-    r.s.remote = {*ra, std::uint16_t(st.i64(c + 9))};
-    r.s.netns = std::uint64_t(st.i64(c + 10));
-    r.s.cookie = std::uint64_t(st.i64(c + 11));
-    if (std::string_view source = st.text_view(c + 12); source != r.s.source) r.s.source = source;
-    r.s.opened = clamp_time(st.i64(c + 13));
-    r.s.closed = st.is_null(c + 14) ? std::nullopt : std::optional<TimeNs>(clamp_time(st.i64(c + 14)));
+    r.s.family = int(opt(c.family));
+    r.s.local = {*la, std::uint16_t(st.i64(c.local_port))};
+    r.s.remote = {*ra, std::uint16_t(st.i64(c.remote_port))};
+    r.s.netns = std::uint64_t(opt(c.netns));
+    r.s.cookie = std::uint64_t(opt(c.cookie));
+    if (std::string_view source = st.text_view(c.source); source != r.s.source) r.s.source = source;
+    r.s.opened = clamp_time(st.i64(c.opened));
+    r.s.closed = st.is_null(c.closed) ? std::nullopt : std::optional<TimeNs>(clamp_time(st.i64(c.closed)));
     return true;
 }
 
@@ -151,7 +167,7 @@ std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::fun
     SocketReader rows;
     while (st.step()) {
         after_seq = std::max(after_seq, st.i64(1));
-        if (rows.read(st, 0, r)) fn(r);
+        if (rows.read(st, r)) fn(r);
     }
     return after_seq;
 }
@@ -200,7 +216,7 @@ void bind_window(Stmt& st, TimeNs from, TimeNs to) {
 }  // namespace
 
 void JournalReader::sockets_overlapping(TimeNs from, TimeNs to, const WantProcess& want, const IntervalFn& fn) {
-    const std::string cols = std::string("SELECT ") + kSocketCols + kFromSockets;
+    const std::string cols = std::string("SELECT ") + kIntervalCols + kFromSockets;
     Stmt st = db_->prepare(cols + kShortOverlap + " UNION ALL " + cols + kLongOverlap);  // long ones twice at most
     bind_window(st, from, to);
     each_wanted(st, want, fn);
@@ -229,7 +245,7 @@ std::vector<SocketRow> JournalReader::sockets_on_port(Proto proto, std::uint16_t
     SocketRow r;
     SocketReader rows;
     while (st.step())
-        if (rows.read(st, 0, r)) out.push_back(r);
+        if (rows.read(st, r)) out.push_back(r);
     return out;
 }
 
@@ -244,7 +260,7 @@ std::optional<TimeNs> JournalReader::last_opened_on_port(Proto proto, std::uint1
 }
 
 void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn) {
-    Stmt st = db_->prepare(std::string("SELECT ") + kSocketCols + kFromSockets + "s.opened > ?1 AND s.opened <= ?2");
+    Stmt st = db_->prepare(std::string("SELECT ") + kIntervalCols + kFromSockets + "s.opened > ?1 AND s.opened <= ?2");
     st.bind(1, after).bind(2, until);
     each_wanted(st, want, fn);
 }
@@ -288,10 +304,10 @@ void JournalReader::each_wanted(Stmt& st, const WantProcess& want, const Interva
         ids.clear();
         asked.clear();
     };
-    SocketReader reader;
+    SocketReader reader{kIntervalColumns};
     SocketRow s;
     while (st.step()) {
-        if (!reader.read(st, 0, s)) continue;
+        if (!reader.read(st, s)) continue;
         rows.push_back(s);
         if (s.process_id != 0 && !asked.count(s.process_id) && want(s.process_id)) {
             asked.insert(s.process_id);
@@ -363,7 +379,7 @@ void JournalReader::each_interval(Stmt& st, const std::function<void(const Socke
     SocketReader rows;
     ProcessRow p;
     while (st.step()) {
-        if (!rows.read(st, 0, s)) continue;
+        if (!rows.read(st, s)) continue;
         bool has_process = !st.is_null(kSocketColCount);
         if (has_process) read_process(st, kSocketColCount, p);
         fn(s, has_process ? &p : nullptr);

@@ -52,6 +52,7 @@ public:
     // Time windows (what the plugin reads for a capture), when has_window_indexes():
     // two index range scans each, whatever the journal's size. The owner's row is read
     // (and passed to `fn`) only when `want(process_id)`; otherwise fn gets nullptr.
+    // Their rows leave seq, family, netns and cookie 0 (what reading by time needs not).
     using WantProcess = std::function<bool(std::int64_t process_id)>;
     using IntervalFn = std::function<void(const SocketRow&, const ProcessRow*)>;
     bool has_window_indexes();
