@@ -22,6 +22,7 @@
 
 #include <cstdlib>
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -199,13 +200,42 @@ TimeNs packet_time(const packet_info* pinfo) {
     return clamp_time(TimeNs(secs) * kNsPerSec + pinfo->abs_ts.nsecs);
 }
 
-FrameSide frame_side(const SideOwner& o) {
+FrameSide make_frame_side(const SideOwner& o) {
     FrameSide f{state.labels->handle(o), o.how, nullptr};
     // A flow's owner remembered from a journal no longer read: its socket row is gone.
     if (o.is_process() && (o.journal == 0 || o.journal == state.journal->epoch()))
         f.source = state.labels->source_name(state.journal->socket_source(o.socket_id));
     return f;
 }
+
+// The FrameSide of each owner seen lately: a flow's packets name the same owners
+// again and again (a label lookup and a source lookup each otherwise). Holds while the
+// labels do (cleared with them) and the journal read is the same (its epoch).
+class FrameSideMemo {
+public:
+    FrameSide get(const SideOwner& o) {
+        if (std::uint64_t epoch = state.journal->epoch(); epoch != epoch_) {
+            clear();
+            epoch_ = epoch;
+        }
+        Slot& s = slots_[std::size_t(std::uint64_t(o.socket_id ^ o.process_id << 20) * 0x9E3779B97F4A7C15ull >> 56)];
+        if (!s.used || !(s.owner == o)) s = Slot{o, make_frame_side(o), true};
+        return s.side;
+    }
+    void clear() { slots_.fill(Slot{}); }
+
+private:
+    struct Slot {
+        SideOwner owner;
+        FrameSide side;
+        bool used = false;
+    };
+    std::array<Slot, 256> slots_{};
+    std::uint64_t epoch_ = 0;
+};
+FrameSideMemo& frame_sides = *new FrameSideMemo();
+
+FrameSide frame_side(const SideOwner& o) { return frame_sides.get(o); }
 
 // The owners the packet's comments name (sockowner annotate's, ptcpdump's), as the
 // capture has them or as the user edited them in the GUI.
@@ -428,6 +458,7 @@ void proc_init() {
     state.attributor->new_file();
     state.frames.clear();
     state.labels->clear();
+    frame_sides.clear();
     state.live = -1;
 }
 
@@ -438,6 +469,7 @@ void proc_cleanup() {
     state.attributor->new_file();
     state.frames.clear();
     state.labels->clear();
+    frame_sides.clear();
 }
 
 // "Source PID", proc.src.pid ...: the strings live as long as the registration.
