@@ -416,7 +416,7 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         if (!rec) return 0;
     }
 
-    proto_item* ti = proto_tree_add_item(tree, proto_proc, tvb, 0, 0, ENC_NA);
+    proto_item* ti = tree ? proto_tree_add_item(tree, proto_proc, tvb, 0, 0, ENC_NA) : nullptr;  // none without a tree
     if (rec->state == FrameRecord::State::unusable) {
         const std::string& error = state.journal->error();
         expert_add_info_format(pinfo, ti, &ei_proc_journal_unavailable, "Process journal unavailable: %s",
