@@ -218,7 +218,8 @@ public:
             clear();
             epoch_ = epoch;
         }
-        Slot& s = slots_[std::size_t(std::uint64_t(o.socket_id ^ o.process_id << 20) * 0x9E3779B97F4A7C15ull >> 56)];
+        std::uint64_t key = std::uint64_t(o.socket_id) ^ std::uint64_t(o.process_id) << 20;
+        Slot& s = slots_[std::size_t(key * 0x9E3779B97F4A7C15ull >> 56)];  // the top 8 bits: 256 slots
         if (!s.used || !(s.owner == o)) s = Slot{o, make_frame_side(o), true};
         return s.side;
     }
