@@ -21,18 +21,6 @@ bool sorts_after(const Endpoint& a, const Endpoint& b) {
     return a.port > b.port;
 }
 
-// TupleKey's == compares its arrays through memcmp calls; this runs twice per packet.
-bool same_key(const TupleKey& a, const TupleKey& b) {
-    std::uint64_t x[4], y[4];
-    std::memcpy(x, a.local.data(), 16);
-    std::memcpy(x + 2, a.remote.data(), 16);
-    std::memcpy(y, b.local.data(), 16);
-    std::memcpy(y + 2, b.remote.data(), 16);
-    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0 && a.local_port == b.local_port &&
-           a.remote_port == b.remote_port && a.proto == b.proto && a.local_family == b.local_family &&
-           a.remote_family == b.remote_family;
-}
-
 }  // namespace
 
 void ConversationCache::clear() {
@@ -81,7 +69,7 @@ std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, cons
     bool swap = sorts_after(local, remote);
     side = swap ? 1 : 0;
     TupleKey key = swap ? TupleKey::of(proto, remote, local) : TupleKey::of(proto, local, remote);
-    if (last_ != kNone && same_key(flows_[last_].key, key)) return last_;
+    if (last_ != kNone && flows_[last_].key == key) return last_;
     if (insert && (flows_.size() + 1) * 2 > slots_.size()) make_room();  // at most half full
     if (slots_.empty()) return kNone;
     std::uint64_t h = TupleKeyHash{}(key);
@@ -96,7 +84,7 @@ std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, cons
             s.tag = tag;
             return last_ = s.index - 1;
         }
-        if (s.tag == tag && same_key(flows_[s.index - 1].key, key)) return last_ = s.index - 1;
+        if (s.tag == tag && flows_[s.index - 1].key == key) return last_ = s.index - 1;
     }
 }
 

@@ -23,7 +23,18 @@ struct TupleKey {
         k.remote_family = std::uint8_t(r.addr.family());
         return k;
     }
-    friend bool operator==(const TupleKey&, const TupleKey&) = default;
+    // Word by word: the defaulted == compares the arrays through memcmp calls, and this
+    // runs for every packet (the flow cache) and every journal row (the index).
+    friend bool operator==(const TupleKey& a, const TupleKey& b) {
+        std::uint64_t x[4], y[4];
+        std::memcpy(x, a.local.data(), 16);
+        std::memcpy(x + 2, a.remote.data(), 16);
+        std::memcpy(y, b.local.data(), 16);
+        std::memcpy(y + 2, b.remote.data(), 16);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0 && a.local_port == b.local_port &&
+               a.remote_port == b.remote_port && a.proto == b.proto && a.local_family == b.local_family &&
+               a.remote_family == b.remote_family;
+    }
 };
 
 struct TupleKeyHash {
