@@ -50,7 +50,8 @@ void JournalFollower::forget() {
     source_by_socket_.clear();
     sources_.clear();
     raw_sources_.clear();
-    socket_seq_ = process_seq_ = 0;
+    socket_feed_ = {};
+    process_seq_ = 0;
     loaded_ = windowed_ = has_window_ = false;
     epoch_ = next_epoch();
 }
@@ -107,10 +108,10 @@ void JournalFollower::read_changes() {
         // Read by time: the intervals come with cover(); the feed starts from here.
         windowed_ = true;
         process_seq_ = reader_->last_process_seq();
-        socket_seq_ = reader_->last_socket_seq();
+        socket_feed_ = reader_->last_socket_feed();
     } else {
         process_seq_ = reader_->processes_since(process_seq_, [&](const ProcessRow& p) { take_process(p); });
-        socket_seq_ = reader_->sockets_since(socket_seq_, [&](const SocketRow& r) {
+        socket_feed_ = reader_->sockets_since(socket_feed_, [&](const SocketRow& r) {
             // By time, the owners of sockets read before the feed's start come by id.
             if (windowed_ && r.process_id > 0 && !processes_.count(r.process_id))
                 if (auto p = reader_->process(r.process_id)) take_process(*p);

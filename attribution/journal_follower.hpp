@@ -92,7 +92,8 @@ private:
     bool looked_ = false, open_attempted_ = false, loaded_ = false;
     bool windowed_ = false, has_window_ = false;
     TimeNs window_from_ = 0, window_to_ = 0;  // every interval overlapping it is in the index
-    std::int64_t socket_seq_ = 0, process_seq_ = 0, reads_ = 0, window_reads_ = 0;
+    SocketFeed socket_feed_;
+    std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0;
     std::uint64_t process_generation_ = 0;
     std::uint64_t epoch_;
     TimeNs load_time_ = 0;

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
         auto t0 = std::chrono::steady_clock::now();
         OwnerIndex index;
         JournalReader reader(path);
-        reader.sockets_since(0, [&](const SocketRow& row) { index.upsert(row); });
+        reader.sockets_since({}, [&](const SocketRow& row) { index.upsert(row); });
         load.push_back(seconds_since(t0));
 
         std::mt19937 rng(42);

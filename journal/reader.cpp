@@ -136,6 +136,7 @@ JournalReader::JournalReader(const std::string& path) {
     }
     db_ = std::make_unique<Db>(path, Db::Mode::read_only);
     schema::validate(*db_);
+    changed_column_ = db_->pragma_int("user_version") >= 4;
 }
 
 namespace {
@@ -152,24 +153,52 @@ Stmt& JournalReader::kept(Stmt& st, std::string_view sql) {
     return st;
 }
 
-std::int64_t JournalReader::sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn) {
-    // Everything (the first read): the table in storage (id) order, which skips a seq
-    // index lookup per row (about 10% of a full load); each socket is one row, so
-    // change order tells nothing more.
-    const bool all = after_seq <= 0;
-    Stmt whole;
-    Stmt& st = all ? (whole = db_->prepare(std::string("SELECT ") + kSocketCols + " FROM sockets s"))
-                   : kept(changed_sockets_, std::string("SELECT ") + kSocketCols +
-                                                " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
-    ResetAfter done{st};
-    if (!all) st.bind(1, after_seq);
+SocketFeed JournalReader::sockets_since(SocketFeed after, const std::function<void(const SocketRow&)>& fn) {
     SocketRow r;
     SocketReader rows;
-    while (st.step()) {
-        after_seq = std::max(after_seq, st.i64(1));
-        if (rows.read(st, r)) fn(r);
+    // Each statement adds one column after the socket's: its `changed` (seq before schema 4).
+    const char* marker = changed_column_ ? ", s.changed" : ", s.seq";
+    // `id` and `change` move to the highest seen by the statement that may move them.
+    auto each = [&](Stmt& st, std::int64_t* id, std::int64_t* change) {
+        while (st.step()) {
+            if (id) *id = std::max(*id, st.i64(0));
+            if (change) *change = std::max(*change, st.i64(kSocketColCount));
+            if (rows.read(st, r)) fn(r);
+        }
+    };
+    if (after == SocketFeed{}) {
+        // Everything (the first read): the table in storage (id) order, one snapshot, so
+        // every update up to the highest `changed` seen is in it.
+        Stmt whole = db_->prepare(std::string("SELECT ") + kSocketCols + marker + " FROM sockets s");
+        ResetAfter done{whole};
+        each(whole, &after.id, &after.change);
+        return after;
     }
-    return after_seq;
+    if (!changed_column_) {
+        Stmt& st = kept(changed_sockets_,
+                        std::string("SELECT ") + kSocketCols + marker + " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
+        ResetAfter done{st};
+        st.bind(1, after.change);
+        each(st, nullptr, &after.change);
+        return after;
+    }
+    // New rows, then updated ones. `id` moves only with the first statement and `change`
+    // only with the second: either sees everything committed before it of its kind (the
+    // writer numbers both in commit order), while a row the second sees may be newer
+    // than rows the first did not see.
+    {
+        Stmt& st = kept(added_sockets_, std::string("SELECT ") + kSocketCols + marker +
+                                            " FROM sockets s WHERE s.id > ? ORDER BY s.id");
+        ResetAfter done{st};
+        st.bind(1, after.id);
+        each(st, &after.id, nullptr);
+    }
+    Stmt& st = kept(changed_sockets_, std::string("SELECT ") + kSocketCols + marker +
+                                          " FROM sockets s WHERE s.changed > ? ORDER BY s.changed");
+    ResetAfter done{st};
+    st.bind(1, after.change);
+    each(st, nullptr, &after.change);
+    return after;
 }
 
 std::int64_t JournalReader::processes_since(std::int64_t after_seq,
@@ -265,9 +294,11 @@ void JournalReader::sockets_opened(TimeNs after, TimeNs until, const WantProcess
     each_wanted(st, want, fn);
 }
 
-std::int64_t JournalReader::last_socket_seq() {
-    Stmt st = db_->prepare("SELECT coalesce(max(seq), 0) FROM sockets");
-    return st.step() ? st.i64(0) : 0;
+SocketFeed JournalReader::last_socket_feed() {
+    Stmt st = db_->prepare(changed_column_ ? "SELECT (SELECT coalesce(max(id), 0) FROM sockets), "
+                                             "(SELECT coalesce(max(changed), 0) FROM sockets WHERE changed IS NOT NULL)"
+                                           : "SELECT (SELECT coalesce(max(id), 0) FROM sockets), (SELECT coalesce(max(seq), 0) FROM sockets)");
+    return st.step() ? SocketFeed{st.i64(0), st.i64(1)} : SocketFeed{};
 }
 
 std::int64_t JournalReader::last_process_seq() {

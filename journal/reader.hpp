@@ -36,6 +36,14 @@ struct SocketCount {
     std::int64_t total = 0, open = 0;
 };
 
+// Where a change feed of the sockets table stands: rows with a higher id are new (the
+// writer numbers them in commit order), rows whose `changed` is higher were updated.
+// In a journal of schema 3 or older, `change` is the highest seq seen instead.
+struct SocketFeed {
+    std::int64_t id = 0, change = 0;
+    bool operator==(const SocketFeed&) const = default;
+};
+
 class JournalReader {
 public:
     // Opens read-only; throws JournalError if the file is missing, unreadable, not a
@@ -44,9 +52,10 @@ public:
 
     const std::string& path() const { return db_->path(); }
 
-    // Rows inserted or changed after `after_seq`, in change order (all of them, in id
-    // order, for after_seq 0); returns the last seq seen.
-    std::int64_t sockets_since(std::int64_t after_seq, const std::function<void(const SocketRow&)>& fn);
+    // Rows inserted or changed since `after` (every row, in id order, from an empty
+    // feed); returns where the feed stands now. A row may come twice (added, then
+    // updated before it was read).
+    SocketFeed sockets_since(SocketFeed after, const std::function<void(const SocketRow&)>& fn);
     std::int64_t processes_since(std::int64_t after_seq, const std::function<void(const ProcessRow&)>& fn);
 
     // Time windows (what the plugin reads for a capture), when has_window_indexes():
@@ -62,8 +71,8 @@ public:
     std::int64_t count_overlapping(TimeNs from, TimeNs to);
     // Every interval opened in (after, until].
     void sockets_opened(TimeNs after, TimeNs until, const WantProcess& want, const IntervalFn& fn);
-    // The highest seq now: a change feed that starts here sees every later change.
-    std::int64_t last_socket_seq();
+    // Where the feeds stand now: one that starts here sees every later change.
+    SocketFeed last_socket_feed();
     std::int64_t last_process_seq();
 
     // The intervals of this protocol and local port overlapping [from, to] (and perhaps
@@ -100,7 +109,8 @@ private:
     std::unique_ptr<Db> db_;
     // Prepared once: reading by time asks for each process it lacks; a follower asks for
     // changes and runs ten times a second.
-    Stmt process_by_id_, processes_by_ids_, changed_sockets_, changed_processes_, runs_;
+    Stmt process_by_id_, processes_by_ids_, added_sockets_, changed_sockets_, changed_processes_, runs_;
+    bool changed_column_ = false;  // schema 4: sockets.changed and its index
 };
 
 }  // namespace sockowner

@@ -35,7 +35,9 @@ void add_window_indexes(Db& db) {
 }
 
 // Times are wall-clock nanoseconds since the epoch. `seq` grows with every insert
-// and update so that a reader following a live journal fetches only what changed.
+// and update; a socket row's `changed` is the seq of its last update. A reader
+// following a live journal fetches only what changed: new rows by id, updated ones by
+// `changed`.
 constexpr const char* kDdl = R"sql(
 CREATE TABLE hosts (
   id          INTEGER PRIMARY KEY,
@@ -84,9 +86,10 @@ CREATE TABLE sockets (
   opened      INTEGER NOT NULL,
   closed      INTEGER,
   seq         INTEGER NOT NULL,
-  inode       INTEGER
+  inode       INTEGER,
+  changed     INTEGER
 );
-CREATE INDEX sockets_by_seq    ON sockets (seq);
+CREATE INDEX sockets_changed   ON sockets (changed) WHERE changed IS NOT NULL;
 CREATE INDEX processes_by_seq  ON processes (seq);
 CREATE TABLE runs (
   id          INTEGER PRIMARY KEY,
@@ -154,6 +157,7 @@ std::map<std::string, std::vector<std::string>> expected_tables(std::int64_t ver
         std::erase(out["processes"], "image");
     }
     if (version < 3) std::erase(out["processes"], "socket_refs");
+    if (version < 4) std::erase(out["sockets"], "changed");
     return out;
 }
 
@@ -236,6 +240,16 @@ CREATE INDEX processes_by_seq ON processes (seq);
 constexpr const char* kUpgrade2To3Column = "ALTER TABLE processes ADD COLUMN socket_refs INTEGER NOT NULL DEFAULT 0";
 constexpr const char* kUpgrade2To3Indexes = "DROP INDEX IF EXISTS sockets_by_process; DROP INDEX IF EXISTS sockets_by_port";
 
+// Version 3 → 4: sockets.changed, indexed where set, replaces the index on every row's
+// seq. Rows updated after the last insert are marked (through the old index, before
+// it goes), so that the highest seq stays that of the last row or of a marked one.
+constexpr const char* kUpgrade3To4 = R"sql(
+ALTER TABLE sockets ADD COLUMN changed INTEGER;
+UPDATE sockets SET changed = seq WHERE seq > coalesce((SELECT seq FROM sockets ORDER BY id DESC LIMIT 1), 0);
+CREATE INDEX sockets_changed ON sockets (changed) WHERE changed IS NOT NULL;
+DROP INDEX IF EXISTS sockets_by_seq;
+)sql";
+
 void upgrade(Db& db, std::int64_t version) {
     if (version >= kVersion) return;
     Transaction tx(db);
@@ -245,6 +259,7 @@ void upgrade(Db& db, std::int64_t version) {
         db.exec(kCountSocketRefsSql);
         db.exec(kUpgrade2To3Indexes);
     }
+    if (version < 4) db.exec(kUpgrade3To4);
     db.exec("PRAGMA user_version = " + std::to_string(kVersion));
     tx.commit();
 }

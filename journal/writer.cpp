@@ -144,9 +144,12 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
     host_id_ = sel.i64(0);
     sel.reset();
 
+    // The highest seq of a socket row is its last row's or an updated row's (seq is
+    // given in row order): no scan of the table, which has no index on seq.
     Stmt ids = db_->prepare(
         "SELECT (SELECT coalesce(max(id), 0) FROM sockets), "
-        "max((SELECT coalesce(max(seq), 0) FROM sockets), (SELECT coalesce(max(seq), 0) FROM processes))");
+        "max((SELECT coalesce(max(seq), 0) FROM processes), (SELECT coalesce(max(changed), 0) FROM sockets WHERE changed IS NOT NULL), "
+        "coalesce((SELECT seq FROM sockets ORDER BY id DESC LIMIT 1), 0))");
     ids.step();
     next_socket_id_ = ids.i64(0) + 1;
     next_seq_ = ids.i64(1) + 1;
@@ -157,9 +160,9 @@ JournalWriter::JournalWriter(const std::string& path, WriterOptions options, con
     ins_socket_ = db_->prepare(
         "INSERT INTO sockets (id, host_id, proto, family, local_addr, local_port, remote_addr, remote_port, "
         "netns, cookie, process_id, source, opened, closed, seq, inode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    close_socket_ = db_->prepare("UPDATE sockets SET closed = ?, seq = ? WHERE id = ? AND closed IS NULL");
+    close_socket_ = db_->prepare("UPDATE sockets SET closed = ?1, seq = ?2, changed = ?2 WHERE id = ?3 AND closed IS NULL");
     owner_of_ = db_->prepare("SELECT process_id FROM sockets WHERE id = ?");
-    set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?, seq = ? WHERE id = ?");
+    set_owner_ = db_->prepare("UPDATE sockets SET process_id = ?1, seq = ?2, changed = ?2 WHERE id = ?3");
     add_refs_ = db_->prepare("UPDATE processes SET socket_refs = socket_refs + ? WHERE id = ?");
     upsert_process_ = db_->prepare(
         "INSERT INTO processes (host_id, pid, start_ticks, start_time, ppid, uid, gid, user, comm, exe, "
@@ -190,7 +193,7 @@ void JournalWriter::close_stale_intervals() {
     // last wrote; the same boot's are offered to the next run for adoption instead.
     Transaction tx(*db_);
     Stmt st = db_->prepare(
-        "UPDATE sockets SET seq = ?1, closed = max(opened, coalesce("
+        "UPDATE sockets SET seq = ?1, changed = ?1, closed = max(opened, coalesce("
         " (SELECT max(coalesce(r.stopped, r.started)) FROM runs r WHERE r.host_id = sockets.host_id), opened)) "
         "WHERE closed IS NULL AND host_id != ?2");
     st.bind(1, next_seq_++).bind(2, host_id_).run();

@@ -37,11 +37,11 @@ void read_as_cli(const std::string& path) {
     std::unordered_map<std::int64_t, ProcessRow> processes;  // as the follower keeps them
     std::int64_t seq = r.processes_since(0, [&](const ProcessRow& p) { processes[p.id] = p; });
     r.processes_since(seq / 2, [&](const ProcessRow& p) { processes[p.id] = p; });  // a later refresh
-    seq = r.sockets_since(0, [&](const SocketRow& s) {
+    SocketFeed feed = r.sockets_since({}, [&](const SocketRow& s) {
         index.upsert(s);
         if (some.size() < 32) some.push_back(s);
     });
-    r.sockets_since(seq / 2, [&](const SocketRow& s) { index.upsert(s); });  // a later refresh: updates
+    r.sockets_since({feed.id / 2, feed.change / 2}, [&](const SocketRow& s) { index.upsert(s); });  // a later refresh
 
     const MatchOptions opt;
     for (const SocketRow& s : some) {

@@ -94,9 +94,19 @@ void journals(const fs::path& tmp) {
     normalise(empty);
     save("corpus/journal/empty.db", read_bytes(empty));
 
-    // Schema version 1: no sockets.inode, no processes.image.
+    // Schema version 3: an index on every socket row's seq, no sockets.changed (its
+    // feed follows seq).
+    constexpr const char* kBackTo3 =
+        "DROP INDEX sockets_changed; ALTER TABLE sockets DROP COLUMN changed; "
+        "CREATE INDEX sockets_by_seq ON sockets (seq); ";
+    auto v3 = sample(tmp, "v3.db");
+    sql(v3, std::string(kBackTo3) + "PRAGMA user_version = 3; VACUUM;");
+    save("corpus/journal/v3.db", read_bytes(v3));
+
+    // Schema version 1: no sockets.inode (nor what versions 3 and 4 added).
     auto v1 = sample(tmp, "v1.db");
-    sql(v1, "ALTER TABLE sockets DROP COLUMN inode; PRAGMA user_version = 1;");
+    sql(v1, std::string(kBackTo3) + "ALTER TABLE sockets DROP COLUMN inode; "
+            "ALTER TABLE processes DROP COLUMN socket_refs; PRAGMA user_version = 1; VACUUM;");
     save("corpus/journal/v1.db", read_bytes(v1));
 
     auto newer = sample(tmp, "newer.db");

@@ -39,7 +39,7 @@ void null_address_column(void**) {
     }
     JournalReader r(path);
     std::vector<std::int64_t> ids;
-    r.sockets_since(0, [&](const SocketRow& s) { ids.push_back(s.id); });
+    r.sockets_since({}, [&](const SocketRow& s) { ids.push_back(s.id); });
     assert_int_equal(ids.size(), 1);
     assert_int_equal(ids[0], 2);
 }

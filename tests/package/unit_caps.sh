@@ -7,6 +7,14 @@
 need_root "setpriv to another user with capabilities"
 need_cmd setpriv
 need_cmd curl
+# systemd mounts bpffs and tracefs before any unit starts; PID 1 here is not systemd
+# (the collector, as root, mounts them itself; as this unit's user it may not).
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+  mount -t bpf -o mode=0700 bpf /sys/fs/bpf || skip "no bpffs at /sys/fs/bpf and cannot mount it"
+fi
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+  mount -t tracefs tracefs /sys/kernel/tracing || skip "no tracefs and cannot mount it"
+fi
 UNIT=$SOURCE_DIR/debian/sockowner.service
 caps=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
 [ "$caps" = "$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")" ] || fail "ambient and bounding sets differ in the unit"

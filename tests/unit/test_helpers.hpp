@@ -45,7 +45,7 @@ inline SocketRecord sock(Proto proto, const char* local, const char* remote, Tim
 // Every socket row of a journal, by id (the feed is in change order).
 inline std::vector<SocketRow> all_sockets(JournalReader& r) {
     std::vector<SocketRow> out;
-    r.sockets_since(0, [&](const SocketRow& s) { out.push_back(s); });
+    r.sockets_since({}, [&](const SocketRow& s) { out.push_back(s); });
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
     return out;
 }

@@ -76,10 +76,10 @@ void round_trip(void**) {
     assert_int_equal(counters.size(), 1);
     assert_int_equal(counters[0].second, 42);
 
-    // The incremental feed returns only rows changed after a given seq.
-    std::int64_t last = r.sockets_since(0, [](const SocketRow&) {});
+    // The incremental feed returns only rows added or changed since where it stood.
+    SocketFeed last = r.sockets_since({}, [](const SocketRow&) {});
     std::size_t n = 0;
-    assert_int_equal(r.sockets_since(last, [&](const SocketRow&) { ++n; }), last);
+    assert_true(r.sockets_since(last, [&](const SocketRow&) { ++n; }) == last);
     assert_int_equal(n, 0);
 }
 
@@ -360,7 +360,8 @@ void upgrades_schema_2(void**) {
     }
     {  // back to what version 2 wrote
         Db db(path, Db::Mode::read_write_create);
-        db.exec("ALTER TABLE processes DROP COLUMN socket_refs;"
+        db.exec("DROP INDEX sockets_changed; ALTER TABLE sockets DROP COLUMN changed;"
+                "CREATE INDEX sockets_by_seq ON sockets (seq); ALTER TABLE processes DROP COLUMN socket_refs;"
                 "CREATE INDEX sockets_by_port ON sockets (proto, local_port, opened);"
                 "CREATE INDEX sockets_by_process ON sockets (process_id); PRAGMA user_version = 2");
     }
@@ -385,6 +386,110 @@ void upgrades_schema_2(void**) {
     assert_int_equal(w.apply_retention(kT0 + 7200 * kSec), 3);
     assert_true(refs.step());
     assert_str_eq(refs.text(0), "b:1");
+}
+
+// Schema 3 kept an index on every socket row's seq; schema 4 marks updated rows
+// (`changed`) instead. A writer opening a journal of schema 3 marks the rows updated
+// after its last insert, so that its next seq is still above every row's.
+std::int64_t value(Db& db, const std::string& sql) {
+    Stmt st = db.prepare(sql);
+    std::int64_t v = st.step() && !st.is_null(0) ? st.i64(0) : -1;
+    st.reset();
+    return v;
+}
+
+void upgrades_schema_3(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    auto a = process(501, 1, "a");
+    {
+        JournalWriter w(path);
+        w.begin_run("procfs", "");
+        auto first = w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), a);
+        w.flush();
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0), a), kT0 + kSec);
+        w.flush();
+        w.close_socket(first, kT0 + 2 * kSec);  // an update after the last insert
+    }
+    std::int64_t first_seq;
+    {  // back to what version 3 wrote
+        Db db(path, Db::Mode::read_write_create);
+        first_seq = value(db, "SELECT seq FROM sockets WHERE id = 1");
+        assert_true(first_seq > value(db, "SELECT seq FROM sockets WHERE id = 2"));
+        db.exec("DROP INDEX sockets_changed; ALTER TABLE sockets DROP COLUMN changed;"
+                "CREATE INDEX sockets_by_seq ON sockets (seq); PRAGMA user_version = 3");
+    }
+    {  // read as it is: its feed goes by seq
+        JournalReader r(path);
+        SocketFeed feed = r.sockets_since({}, [](const SocketRow&) {});
+        assert_int_equal(feed.change, first_seq);
+        assert_true(r.last_socket_feed() == feed);
+        Db db(path, Db::Mode::read_write_create);
+        const std::int64_t moved = value(db, "SELECT seq FROM sockets WHERE id = 2") + 100;
+        db.exec("UPDATE sockets SET process_id = NULL, seq = seq + 100 WHERE id = 2");
+        std::vector<std::int64_t> ids;
+        feed = r.sockets_since(feed, [&](const SocketRow& row) { ids.push_back(row.id); });
+        assert_int_equal(ids.size(), 1);
+        assert_int_equal(ids[0], 2);
+        assert_int_equal(feed.change, moved);
+        db.exec("UPDATE sockets SET process_id = 1, seq = seq - 100 WHERE id = 2");
+    }
+    JournalWriter w(path);
+    Db db(path, Db::Mode::read_only);
+    assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
+    assert_int_equal(value(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'sockets_by_seq'"), 0);
+    assert_int_equal(value(db, "SELECT changed FROM sockets WHERE id = 1"), first_seq);
+    assert_int_equal(value(db, "SELECT changed FROM sockets WHERE id = 2"), -1);  // NULL: never updated
+    w.begin_run("procfs", "");
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:2", kT0 + 3 * kSec), a);
+    w.flush();
+    assert_true(value(db, "SELECT seq FROM sockets WHERE id = 3") > first_seq);
+}
+
+// A follower's feed of a live journal: new rows by id, updated ones by `changed`, each
+// once, whatever was written between two reads; nothing when nothing changed.
+void feed_follows_inserts_and_updates(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    auto a = process(601, 1, "a"), b = process(602, 2, "b");
+    JournalWriter w(path);
+    w.begin_run("procfs", "");
+    auto s1 = w.open_socket(sock(Proto::tcp, "10.0.0.1:1", "10.0.0.2:2", kT0), a);
+    auto s2 = w.open_socket(sock(Proto::tcp, "10.0.0.1:2", "10.0.0.2:2", kT0), a);
+    w.flush();
+    JournalReader r(path);
+    std::map<std::int64_t, SocketRow> seen;
+    auto take = [&](const SocketRow& row) { seen[row.id] = row; };
+    SocketFeed feed = r.sockets_since({}, take);
+    assert_int_equal(seen.size(), 2);
+    assert_int_equal(feed.id, s2);
+    // Updates of older rows, a row added and closed in one batch, one added and updated
+    // in the next, and an owner change.
+    w.close_socket(s1, kT0 + kSec);
+    auto s3 = w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0 + kSec), b);
+    w.close_socket(s3, kT0 + 2 * kSec);
+    auto s4 = w.open_socket(sock(Proto::tcp, "10.0.0.1:4", "10.0.0.2:2", kT0 + kSec), a);
+    w.flush();
+    w.set_owner(s4, b);
+    w.set_owner(s2, b);
+    w.flush();
+    seen.clear();
+    feed = r.sockets_since(feed, take);
+    assert_int_equal(seen.size(), 4);
+    assert_true(seen[s1].s.closed == kT0 + kSec);
+    assert_true(seen[s3].s.closed == kT0 + 2 * kSec);
+    assert_int_equal(seen[s4].process_id, seen[s2].process_id);
+    assert_true(seen[s4].process_id != seen[s1].process_id);
+    assert_int_equal(feed.id, s4);
+    assert_true(r.last_socket_feed() == feed);
+    seen.clear();
+    assert_true(r.sockets_since(feed, take) == feed);
+    assert_int_equal(seen.size(), 0);
+    // The same journal read whole gives the same rows as the feed kept.
+    JournalReader again(path);
+    std::size_t n = 0;
+    again.sockets_since({}, [&](const SocketRow&) { ++n; });
+    assert_int_equal(n, 4);
 }
 
 // A snapshot of a time range keeps the processes its intervals name, each with its
@@ -426,7 +531,7 @@ void upgrades_schema_1(void**) {
     {
         JournalReader r(path);  // as it is
         int n = 0;
-        r.sockets_since(0, [&](const SocketRow& row) { n += row.process_id == 7; });
+        r.sockets_since({}, [&](const SocketRow& row) { n += row.process_id == 7; });
         assert_int_equal(n, 2);
         // No time indexes yet: a lookup's candidates come through the index by port.
         assert_false(r.has_window_indexes());
@@ -525,6 +630,8 @@ int main() {
         cmocka_unit_test(open_intervals_are_offered_to_the_next_run),
         cmocka_unit_test(upgrades_schema_1),
         cmocka_unit_test(upgrades_schema_2),
+        cmocka_unit_test(upgrades_schema_3),
+        cmocka_unit_test(feed_follows_inserts_and_updates),
         cmocka_unit_test(snapshot_of_a_range_counts_processes),
         cmocka_unit_test(parses_times_sizes_durations),
         cmocka_unit_test(formats_addresses_as_inet_ntop),

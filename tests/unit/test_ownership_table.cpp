@@ -16,7 +16,7 @@ namespace {
 std::vector<SocketRow> rows(const std::string& path) {
     JournalReader r(path);
     std::vector<SocketRow> out;
-    r.sockets_since(0, [&](const SocketRow& s) { out.push_back(s); });
+    r.sockets_since({}, [&](const SocketRow& s) { out.push_back(s); });
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
     return out;
 }
