@@ -154,6 +154,12 @@ Stmt& JournalReader::kept(Stmt& st, std::string_view sql) {
 }
 
 SocketFeed JournalReader::sockets_since(SocketFeed after, const std::function<void(const SocketRow&)>& fn) {
+    // A collector may bring an older journal to schema 4 while it is followed: from then
+    // on its seq has no index, and the feed goes by `changed` (the same numbering).
+    if (!changed_column_ && db_->pragma_int("user_version") >= 4) {
+        changed_column_ = true;
+        changed_sockets_ = Stmt();
+    }
     SocketRow r;
     SocketReader rows;
     // Each statement adds one column after the socket's: its `changed` (seq before schema 4).
@@ -179,7 +185,7 @@ SocketFeed JournalReader::sockets_since(SocketFeed after, const std::function<vo
                         std::string("SELECT ") + kSocketCols + marker + " FROM sockets s WHERE s.seq > ? ORDER BY s.seq");
         ResetAfter done{st};
         st.bind(1, after.change);
-        each(st, nullptr, &after.change);
+        each(st, &after.id, &after.change);  // every row comes by seq: the highest id seen is the last
         return after;
     }
     // New rows, then updated ones. `id` moves only with the first statement and `change`

@@ -434,6 +434,9 @@ void upgrades_schema_3(void**) {
         assert_int_equal(feed.change, moved);
         db.exec("UPDATE sockets SET process_id = 1, seq = seq - 100 WHERE id = 2");
     }
+    // A follower of the schema-3 journal while a writer brings it to schema 4.
+    JournalReader follower(path);
+    SocketFeed feed = follower.sockets_since({}, [](const SocketRow&) {});
     JournalWriter w(path);
     Db db(path, Db::Mode::read_only);
     assert_int_equal(db.pragma_int("user_version"), schema::kVersion);
@@ -444,6 +447,22 @@ void upgrades_schema_3(void**) {
     w.open_socket(sock(Proto::tcp, "10.0.0.1:5", "10.0.0.2:2", kT0 + 3 * kSec), a);
     w.flush();
     assert_true(value(db, "SELECT seq FROM sockets WHERE id = 3") > first_seq);
+    // The follower now goes by id and `changed` (by seq, without its index, each read
+    // would scan the table): a new row moves the feed's id, not its change number.
+    std::vector<std::int64_t> ids;
+    feed = follower.sockets_since(feed, [&](const SocketRow& row) { ids.push_back(row.id); });
+    assert_int_equal(ids.size(), 1);
+    assert_int_equal(ids[0], 3);
+    assert_int_equal(feed.id, 3);
+    assert_int_equal(feed.change, first_seq);
+    w.set_owner(2, process(502, 2, "b"));
+    w.flush();
+    ids.clear();
+    feed = follower.sockets_since(feed, [&](const SocketRow& row) { ids.push_back(row.id); });
+    assert_int_equal(ids.size(), 1);
+    assert_int_equal(ids[0], 2);
+    assert_int_equal(feed.change, value(db, "SELECT changed FROM sockets WHERE id = 2"));
+    assert_true(follower.sockets_since(feed, [](const SocketRow&) { fail(); }) == feed);
 }
 
 // A follower's feed of a live journal: new rows by id, updated ones by `changed`, each
