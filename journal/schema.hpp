@@ -16,7 +16,7 @@ inline constexpr std::int64_t kApplicationId = 0x534F4B57;
 // 4: sockets.changed (the seq of a row's last update, NULL for a row never updated),
 //    indexed for those rows only, instead of an index on every row's seq: a change feed
 //    takes new rows by id (the writer numbers them in commit order) and updated ones by
-//    `changed`. The seq index cost the writer a fifth of each insert.
+//    `changed`. The seq index cost a quarter of each insert's instructions.
 inline constexpr std::int64_t kVersion = 4;
 
 // Intervals longer than this (or still open) are in the index `sockets_long_spans`; the
