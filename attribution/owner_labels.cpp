@@ -50,7 +50,10 @@ void OwnerLabelCache::make_fixed() {
     entries_.push_back(std::move(kernel));   // kKernel
 }
 
-void OwnerLabelCache::rebind(const JournalFollower& journal) { journal_ = &journal; }
+void OwnerLabelCache::rebind(const JournalFollower& journal) {
+    journal_ = &journal;
+    tags_.fill(Tag{});  // made with another journal's process generation
+}
 
 void OwnerLabelCache::clear() {
     entries_.clear();
@@ -58,6 +61,7 @@ void OwnerLabelCache::clear() {
     by_process_.shrink_to_fit();
     sources_.clear();
     annotated_.clear();
+    tags_.fill(Tag{});
     make_fixed();
 }
 
@@ -130,6 +134,23 @@ const OwnerLabels& OwnerLabelCache::get(Handle h) {
     Entry& e = *entries_[h < entries_.size() ? h : kUnknown];
     if (e.process) render(e);
     return e.labels;
+}
+
+const std::string& OwnerLabelCache::info_tag(Handle src, Handle dst) {
+    // A label changes only when rendered again, which only a new process generation
+    // of the same journal does (it only grows; another journal clears the tags).
+    const std::uint64_t generation = journal_->process_generation();
+    Tag& t = tags_[(std::uint64_t(src) << 32 | dst) * 0x9E3779B97F4A7C15ull >> 56];  // the top 8 bits
+    if (!t.made || t.src != src || t.dst != dst || t.generation != generation) {
+        const std::string& from = get(src).info;
+        const std::string& to = get(dst).info;
+        t.text.assign(" [").append(from).append(" \u2192 ").append(to).append("]");
+        t.src = src;
+        t.dst = dst;
+        t.generation = generation;
+        t.made = true;
+    }
+    return t.text;
 }
 
 const char* OwnerLabelCache::source_name(std::string_view source) {

@@ -11,6 +11,7 @@
 #include "journal_follower.hpp"
 #include "side_owner.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -59,6 +60,12 @@ public:
     const OwnerLabels& get(Handle h);
     const OwnerLabels& get(const SideOwner& o) { return get(handle(o)); }
 
+    // " [curl 4242 → python3 17]": the Info column's tag of a packet from `src` to `dst`,
+    // made once per pair while their labels stay as rendered (the journal's process
+    // rows unchanged), where building it costs a packet more than the rest of its work.
+    // Valid until the next call.
+    const std::string& info_tag(Handle src, Handle dst);
+
     // "ebpf", "iterator", "procfs" as a string that lives until clear().
     const char* source_name(std::string_view source);
 
@@ -86,6 +93,14 @@ private:
         std::uint64_t epoch = 0;
         Handle handle = 0;
     };
+    // A pair's tag, by a hash of the pair: a capture's next packet is most often of a
+    // pair among the last few hundred.
+    struct Tag {
+        Handle src = 0, dst = 0;
+        std::uint64_t generation = 0;  // the journal's process rows when made
+        bool made = false;
+        std::string text;
+    };
     void grow();
     void make_fixed();
     void render(Entry& e);
@@ -95,6 +110,7 @@ private:
     std::vector<std::unique_ptr<Entry>> entries_;  // by handle; each entry stays where it is
     std::vector<std::unique_ptr<std::string>> sources_;
     std::unordered_map<std::string, Handle> annotated_;  // by the process's fields
+    std::array<Tag, 256> tags_;
 };
 
 }  // namespace sockowner::attribution

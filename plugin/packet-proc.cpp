@@ -49,6 +49,9 @@ constexpr TimeNs kNsPerMs = 1'000'000;
 // How often the journal is re-read for rows written since (live captures, files
 // read while the collector runs).
 constexpr TimeNs kRequeryInterval = 100 * kNsPerMs;
+// A file's packets ask for that check (a clock read) once per this many; a live
+// capture's, each packet.
+constexpr unsigned kPacketsPerRequeryCheck = 64;
 
 int proto_proc = -1;
 int proc_tap = -1;
@@ -118,6 +121,7 @@ struct ProcState {
     std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
     FrameRecords<FrameRecord, FrameRecordHash> frames;
     int live = -1;  // -1: not checked yet for this file
+    unsigned unchecked = 0;  // packets since the journal was last checked for new rows
     std::string reported;  // the last journal error printed on the console
     bool load_reported = false;
 };
@@ -293,7 +297,10 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
         if (!tuple) return nullptr;
 
         FrameRecord r;
-        state.journal->refresh(kRequeryInterval);
+        if (state.live != 0 || ++state.unchecked >= kPacketsPerRequeryCheck) {
+            state.unchecked = 0;
+            state.journal->refresh(kRequeryInterval);
+        }
         report_journal();
         if (!state.journal->usable()) {
             // No journal here (a copy on another machine): the capture may say itself.
@@ -372,17 +379,10 @@ void add_either(proto_tree* tree, tvbuff_t* tvb, const OwnerLabels& l) {
     proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, l.name);
 }
 
+// col_append_lstr finds the column's end with strlen, where col_append_str's g_strlcat
+// walks the Info text byte by byte (4.0).
 void append_either_tag(column_info* cinfo, const OwnerLabels& l) {
-    static std::string tag;
-    tag.assign(" [").append(l.info).append("]");
-    col_append_str(cinfo, COL_INFO, tag.c_str());
-}
-
-// Appends " [curl 4242 → python3 17]" ("kernel" for the kernel, "?" when unknown).
-void append_info_tag(column_info* cinfo, const OwnerLabels& src, const OwnerLabels& dst) {
-    static std::string tag;  // dissection is single-threaded; reused to avoid allocating
-    tag.assign(" [").append(src.info).append(" \u2192 ").append(dst.info).append("]");
-    col_append_str(cinfo, COL_INFO, tag.c_str());
+    col_append_lstr(cinfo, COL_INFO, " [", l.info.c_str(), "]", COL_ADD_LSTR_TERMINATOR);
 }
 
 // "curl" and its pid, "[kernel]", nullptr: the name in the packet's pool, since the
@@ -428,6 +428,14 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known() || rec->either.known());
     bool tapped = have_tap_listener(proc_tap);
     if (!add_fields && !info_tag && !tapped) return tvb_captured_length(tvb);
+    if (info_tag) {
+        if (rec->either.known())
+            append_either_tag(pinfo->cinfo, state.labels->get(rec->either.labels));
+        else
+            col_append_lstr(pinfo->cinfo, COL_INFO, state.labels->info_tag(rec->src.labels, rec->dst.labels).c_str(),
+                            COL_ADD_LSTR_TERMINATOR);  // " [curl 4242 → python3 17]"
+    }
+    if (!add_fields && !tapped) return tvb_captured_length(tvb);
     const OwnerLabels& src = state.labels->get(rec->src.labels);
     const OwnerLabels& dst = state.labels->get(rec->dst.labels);
     if (add_fields) {
@@ -435,12 +443,6 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         add_side(pt, tvb, End::src, rec->src, src);
         add_side(pt, tvb, End::dst, rec->dst, dst);
         if (rec->either.known()) add_either(pt, tvb, state.labels->get(rec->either.labels));
-    }
-    if (info_tag) {
-        if (rec->either.known())
-            append_either_tag(pinfo->cinfo, state.labels->get(rec->either.labels));
-        else
-            append_info_tag(pinfo->cinfo, src, dst);
     }
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
@@ -461,6 +463,7 @@ void proc_init() {
     state.labels->clear();
     frame_sides.clear();
     state.live = -1;
+    state.unchecked = 0;
 }
 
 void proc_cleanup() {

@@ -82,6 +82,11 @@ void rendered_again_when_the_process_changes(void**) {
     SideOwner o{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
     assert_str_eq(cache.get(o).info, "bash 4242");
     auto generation = f.process_generation();
+    auto h = cache.handle(o);
+    const OwnerLabelCache::Handle kernel = cache.handle(SideOwner{How::kernel, 0, 0}), unknown = cache.handle({});
+    assert_str_eq(cache.info_tag(h, kernel), " [bash 4242 \u2192 kernel]");
+    assert_str_eq(cache.info_tag(unknown, h), " [? \u2192 bash 4242]");
+    assert_str_eq(cache.info_tag(h, kernel), " [bash 4242 \u2192 kernel]");  // kept, and by pair
 
     // The same process after exec, as a later collector records it.
     {
@@ -99,6 +104,8 @@ void rendered_again_when_the_process_changes(void**) {
     assert_str_eq(l.name, "curl");
     assert_str_eq(l.title_for(End::src), "Source process: curl (4242)");
     assert_str_eq(l.stats, "curl (4242)");
+    assert_str_eq(cache.info_tag(h, kernel), " [curl 4242 \u2192 kernel]");  // made again
+    assert_str_eq(cache.info_tag(unknown, h), " [? \u2192 curl 4242]");
 }
 
 // The journal file `other` takes the place of `path`, as a rotation does.
@@ -177,12 +184,15 @@ void labels_stay_after_rebind(void**) {
     JournalFollower b(write("b.db", "wget", 777), clk.clock());
     b.refresh(100 * kMs);
     assert_int_equal(process_id_of(b, "10.0.0.1:5555", "10.0.0.2:80"), o.process_id);
+    assert_str_eq(cache.info_tag(h, h), " [curl 4242 \u2192 curl 4242]");
     cache.rebind(b);
     assert_str_eq(cache.get(h).info, "curl 4242");
     assert_str_eq(cache.get(h).name, "curl");
+    assert_str_eq(cache.info_tag(h, h), " [curl 4242 \u2192 curl 4242]");
     SideOwner w{How::exact, 1, o.process_id};
     assert_true(cache.handle(w) != h);
     assert_str_eq(cache.get(w).info, "wget 777");
+    assert_str_eq(cache.info_tag(h, cache.handle(w)), " [curl 4242 \u2192 wget 777]");
     // A handle the cache never made reads as unknown.
     assert_str_eq(cache.get(OwnerLabelCache::Handle(12345)).info, "?");
 }
@@ -196,7 +206,8 @@ void cleared_with_the_file(void**) {
     f.refresh(100 * kMs);
     OwnerLabelCache cache(f);
     SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
-    cache.handle(curl);
+    auto h = cache.handle(curl);
+    assert_str_eq(cache.info_tag(h, h), " [curl 4242 \u2192 curl 4242]");
     assert_non_null(cache.source_name("ebpf"));
     assert_ptr_equal(cache.source_name("ebpf"), cache.source_name("ebpf"));
     assert_null(cache.source_name(""));
@@ -205,6 +216,13 @@ void cleared_with_the_file(void**) {
     assert_int_equal(cache.size(), 2);  // unknown and kernel
     assert_str_eq(cache.get(curl).info, "curl 4242");
     assert_str_eq(cache.get(SideOwner{How::kernel, 0, 0}).info, "kernel");
+    // The handle goes to another process now: so does its tag.
+    cache.clear();
+    ProcessInfo wget;
+    wget.pid = 777;
+    wget.comm = "wget";
+    assert_int_equal(cache.annotated(wget), h);
+    assert_str_eq(cache.info_tag(h, h), " [wget 777 \u2192 wget 777]");
 }
 
 void many_processes(void**) {
