@@ -6,7 +6,9 @@
 #
 # A loopback TCP and a UDP request/response (MESSAGES each, pinned to CPU 0) run while
 # (a) two empty cgroup_skb programs and two empty tp_btf sock_send/recv_length programs
-# are attached to the root cgroup, then (b) the collector's programs. bpf_stats gives
+# are attached to the root cgroup, then (b) the collector's programs. A third workload,
+# unconnected UDP (sendto/recvfrom: a DNS server's datagrams), runs through the cgroup
+# sendmsg4/recvmsg4 hooks too, measured against empty ones in the same way. bpf_stats gives
 # each program's run count and run time: ns per run, medians over ROUNDS alternating
 # rounds, and our cost above the empty floor. The same rounds time the workloads with
 # no programs and with the collector running: the ratio is what a workload pays. And
@@ -43,6 +45,8 @@ SEC("cgroup_skb/egress") int empty_egress(struct __sk_buff *skb) { return 1; }
 SEC("cgroup_skb/ingress") int empty_ingress(struct __sk_buff *skb) { return 1; }
 SEC("tp_btf/sock_send_length") int BPF_PROG(empty_send, struct sock *sk, int ret, int flags) { return 0; }
 SEC("tp_btf/sock_recv_length") int BPF_PROG(empty_recv, struct sock *sk, int ret, int flags) { return 0; }
+SEC("cgroup/sendmsg4") int empty_sendmsg4(struct bpf_sock_addr *ctx) { return 1; }
+SEC("cgroup/recvmsg4") int empty_recvmsg4(struct bpf_sock_addr *ctx) { return 1; }
 /* The parts of our send/receive hook, each alone on sock_send_length next to the empty
  * one: what each helper costs (its run time less the empty program's). (The coarse
  * clock is not among them: tracing programs may not call bpf_ktime_get_coarse_ns.) */
@@ -95,8 +99,17 @@ if kind == "tcp":
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.connect(s.getsockname())
-    s.connect(c.getsockname())
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if kind == "udp":
+        c.connect(s.getsockname()); s.connect(c.getsockname())
+    else:  # unconnected: every datagram names its address, as a DNS server's do
+        c.bind(("127.0.0.1", 0))
+        sa, ca = s.getsockname(), c.getsockname()
+        t = time.perf_counter()
+        for _ in range(n):
+            c.sendto(b"x", sa); s.recvfrom(16); s.sendto(b"y", ca); c.recvfrom(16)
+        print(f"{time.perf_counter() - t:.4f}")
+        sys.exit(0)
 t = time.perf_counter()
 for _ in range(n):
     c.send(b"x"); s.recv(16); s.send(b"y"); c.recv(16)
@@ -130,7 +143,7 @@ declare -A res
 stats_on() { sysctl -qw kernel.bpf_stats_enabled="$1"; }
 for ((r = 1; r <= rounds; r++)); do
   stats_on 0
-  for kind in tcp udp; do
+  for kind in tcp udp udpu; do
     res[bare_$kind]+="$(workload "$kind") "
   done
   stats_on 1
@@ -142,6 +155,7 @@ for ((r = 1; r <= rounds; r++)); do
   done
   res[empty_skb]+="$(per_run empty_egress empty_ingress -- workload tcp) "
   res[empty_use]+="$(per_run empty_send empty_recv -- workload tcp) "
+  res[empty_addr]+="$(per_run empty_sendmsg4 empty_recvmsg4 -- workload udpu) "
   for part in empty_send part_storage part_task part_clock; do  # the same workload, apart
     res[$part]+="$(per_run $part -- workload tcp) "
   done
@@ -154,8 +168,9 @@ for ((r = 1; r <= rounds; r++)); do
   done
   res[ours_skb]+="$(per_run so_egress so_ingress -- workload tcp) "
   res[ours_use]+="$(per_run so_send so_recv -- workload tcp) "
+  res[ours_addr]+="$(per_run so_sendmsg4 so_recvmsg4 -- workload udpu) "
   stats_on 0
-  for kind in tcp udp; do
+  for kind in tcp udp udpu; do
     res[with_$kind]+="$(workload "$kind") "
   done
   kill "$collector"; wait "$collector" || true; collector=""
@@ -165,6 +180,8 @@ import statistics as st, sys
 r = {k: [float(x) for x in v.split()] for k, v in {
     "bare_tcp": "${res[bare_tcp]}", "bare_udp": "${res[bare_udp]}", "with_tcp": "${res[with_tcp]}",
     "with_udp": "${res[with_udp]}", "empty_skb": "${res[empty_skb]}", "empty_use": "${res[empty_use]}",
+    "bare_udpu": "${res[bare_udpu]}", "with_udpu": "${res[with_udpu]}",
+    "empty_addr": "${res[empty_addr]}", "ours_addr": "${res[ours_addr]}",
     "ours_skb": "${res[ours_skb]}", "ours_use": "${res[ours_use]}", "empty_send": "${res[empty_send]}",
     "part_storage": "${res[part_storage]}", "part_task": "${res[part_task]}",
     "part_clock": "${res[part_clock]}"}.items()}
@@ -177,7 +194,9 @@ print(f"per send/receive (tp_btf, per run): empty {m['empty_use']:.1f} ns, socko
 print("  its parts, each alone (per send, above the empty program's %.1f ns): socket storage %+.1f ns, "
       "current task and its exec id %+.1f ns, boot clock %+.1f ns" % (m["empty_send"],
       *(m[k] - m["empty_send"] for k in ("part_storage", "part_task", "part_clock"))))
-for k in ("tcp", "udp"):
-    print(f"{k.upper()} request/response: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
+print(f"per unconnected UDP sendto/recvfrom (cgroup sendmsg4/recvmsg4, per run): empty {m['empty_addr']:.1f} ns, "
+      f"sockowner {m['ours_addr']:.1f} ns: +{m['ours_addr'] - m['empty_addr']:.1f} ns")
+for k, what in (("tcp", "TCP"), ("udp", "UDP"), ("udpu", "unconnected UDP")):
+    print(f"{what} request/response: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
           f"{m['with_' + k] / m['bare_' + k]:.3f}x")
 PY

@@ -63,4 +63,9 @@ struct {
 const volatile __u64 so_owner_switch_ns = 1000000000ULL;
 const volatile __u32 so_free_switches = 4;
 
+/* Set by the collector when the send/receive tracepoints (so_send, so_recv) are loaded:
+ * they record every use after the call, so the cgroup sendmsg/recvmsg hooks need not
+ * when the caller already owns the socket. */
+const volatile __u32 so_uses_followed = 0;
+
 #endif

@@ -76,6 +76,19 @@ static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, const bool co
 	struct bpf_sock *sk = ctx->sk;
 	if (!sk)
 		return 1;
+	/* An unconnected UDP socket's every datagram passes here (a DNS server's): when its
+	 * owner sends or receives again and the send/receive tracepoints follow uses, there is
+	 * nothing to record before the call (no clock, no task reads). An exec since is seen
+	 * by the tracepoint after the call, whose interval then starts at the last use. */
+	if (!connecting && so_uses_followed) {
+		struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+		if (st && st->owner.tgid == bpf_get_current_pid_tgid() >> 32 && st->owner.start_ns && st->used &&
+		    !st->inherited && st->cookie == bpf_get_socket_cookie(ctx)) {
+			if (st->reported_connected)
+				st->reported = 0;
+			return 1;
+		}
+	}
 	struct so_sk_state *st = claim(sk, bpf_get_socket_cookie(ctx));
 	if (st && (connecting || st->reported_connected))
 		st->reported = 0;

@@ -172,6 +172,7 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
              "no sock_send_length tracepoint (Linux < 6.3): a TCP socket handed to another process (fork, "
              "exec, SCM_RIGHTS) keeps the owner that accepted or connected it");
     optional(s->progs.so_recv, use, nullptr);
+    s->rodata->so_uses_followed = use ? 1 : 0;
     bool accept_tp = tracepoint_exists(tracefs, "syscalls", "sys_exit_accept4");
     optional(s->progs.so_exit_accept, accept_tp && tracepoint_exists(tracefs, "syscalls", "sys_exit_accept"),
              "no syscall tracepoints: accepted sockets keep the listener's owner until used");
