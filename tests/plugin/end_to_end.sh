@@ -17,12 +17,7 @@ start_capture_collector "$J"
 port=$(free_port)
 uport=$(free_port)
 closed=$(free_port)
-dumpcap -i lo -s 256 -f "tcp port $port or udp port $uport or tcp port $closed or (icmp and host 127.0.0.3)" \
-  -w "$WORK/cap.pcapng" \
-  >"$WORK/dumpcap.log" 2>&1 &
-DUMPCAP=$!
-CLEANUP_PIDS+=("$DUMPCAP")
-wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+start_dumpcap "tcp port $port or udp port $uport or tcp port $closed or (icmp and host 127.0.0.3)"
 
 start_http_server "$port"
 
@@ -48,8 +43,7 @@ kill -TERM "$CURL"
 wait "$CURL"
 wait "$UDP_CLIENT" || fail "the UDP client failed"
 sleep 0.3  # the collector sees the sockets closed
-kill -TERM "$DUMPCAP"
-wait "$DUMPCAP"
+stop_dumpcap
 stop_collector
 chmod a+r "$WORK/cap.pcapng" "$J"*
 

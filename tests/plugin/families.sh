@@ -14,11 +14,7 @@ python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)
 J=$WORK/j.db
 COLLECT_MODE=ebpf start_capture_collector "$J"  # curl's refused sockets live well under a poll
 v4=$(free_port); v6=$(free_port); dual=$(free_port)
-dumpcap -i lo -s 256 -f "tcp port $v4 or tcp port $v6 or tcp port $dual" -w "$WORK/cap.pcapng" \
-  >"$WORK/dumpcap.log" 2>&1 &
-DUMPCAP=$!
-CLEANUP_PIDS+=("$DUMPCAP")
-wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+start_dumpcap "tcp port $v4 or tcp port $v6 or tcp port $dual"
 serve() {  # serve ADDR PORT
   (cd "$WORK" && exec python3 -m http.server --bind "$1" "$2" >/dev/null 2>&1) &
   CLEANUP_PIDS+=("$!")
@@ -34,8 +30,7 @@ curl -s -o /dev/null "http://127.0.0.1:$v6/" && fail "an IPv6-only server answer
 curl -s -o /dev/null "http://127.0.0.1:$dual/" || fail "the dual-stack server did not answer IPv4"
 curl -s -g -o /dev/null "http://[::1]:$dual/" || fail "the dual-stack server did not answer IPv6"
 sleep 0.5
-kill -TERM "$DUMPCAP"
-wait "$DUMPCAP"
+stop_dumpcap
 stop_collector
 chmod a+r "$WORK"/*
 cd "$WORK" || fail "no $WORK"

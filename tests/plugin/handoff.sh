@@ -32,18 +32,14 @@ for m in "${!SERVED[@]}"; do
   PORT[$m]=$(cat "$WORK/$m.port")
   filter+="${filter:+ or }tcp port ${PORT[$m]}"
 done
-dumpcap -i lo -s 256 -f "$filter" -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1 &
-DUMPCAP=$!
-CLEANUP_PIDS+=("$DUMPCAP")
-wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+start_dumpcap "$filter"
 
 for m in "${!SERVED[@]}"; do
   twice=""; [ "$m" = execself ] && twice=twice
   python3 "$TESTS_DIR/ebpf/handoff.py" client "${PORT[$m]}" 3 "$WORK/$m.client" $twice || fail "$m: client failed"
 done
 sleep 0.5
-kill -TERM "$DUMPCAP"
-wait "$DUMPCAP"
+stop_dumpcap
 stop_collector
 "$SOCKOWNER" export --journal "$J" >"$WORK/export.jsonl" || fail "export"
 chmod a+r "$WORK"/*

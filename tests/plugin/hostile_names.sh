@@ -11,10 +11,7 @@ need_cmd dumpcap
 J=$WORK/j.db
 start_capture_collector "$J"
 port=$(free_port)
-dumpcap -i lo -s 256 -f "tcp port $port" -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1 &
-DUMPCAP=$!
-CLEANUP_PIDS+=("$DUMPCAP")
-wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+start_dumpcap "tcp port $port"
 (exec -a $'evil\xe2\x80\xae\e[2J' /usr/bin/python3 - "$port") <<'PY' &
 import socket, sys, time
 with open("/proc/self/comm", "wb") as f:
@@ -29,7 +26,7 @@ time.sleep(0.4)
 PY
 wait $! || fail "the named process failed"
 sleep 0.3
-kill -TERM "$DUMPCAP"; wait "$DUMPCAP"
+stop_dumpcap
 stop_collector
 chmod a+r "$WORK"/*
 cd "$WORK" || fail "no $WORK"

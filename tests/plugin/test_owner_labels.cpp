@@ -26,6 +26,14 @@ std::string one_socket_journal(const ScratchDir& dir, const char* name, const ch
     return path;
 }
 
+// A follower of the journal at `path`, read once, and the labels of its owners.
+struct Followed {
+    FakeClock clk;
+    JournalFollower f;
+    OwnerLabelCache cache;
+    explicit Followed(const std::string& path) : f(path, clk.clock()), cache(f) { f.refresh(100 * kMs); }
+};
+
 std::int64_t process_id_of(JournalFollower& f, const char* local, const char* remote) {
     f.cover(kT0, kT0 + kSec);
     auto m = f.index().find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + kSec}, MatchOptions{});
@@ -36,10 +44,8 @@ std::int64_t process_id_of(JournalFollower& f, const char* local, const char* re
 void process_kernel_and_unknown(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "curl", 4242);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
 
     SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
     const OwnerLabels& l = cache.get(curl);
@@ -75,10 +81,8 @@ void process_kernel_and_unknown(void**) {
 void rendered_again_when_the_process_changes(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "bash", 4242);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
     SideOwner o{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
     assert_str_eq(cache.get(o).info, "bash 4242");
     auto generation = f.process_generation();
@@ -122,10 +126,8 @@ void labels_stay_after_rotation(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "curl", 4242);
     auto next = one_socket_journal(dir, "next.db", "wget", 777);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
     std::int64_t id = process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80");
     auto h = cache.handle(SideOwner{How::exact, 1, id});  // of the journal read now
     assert_str_eq(cache.get(h).info, "curl 4242");
@@ -150,10 +152,8 @@ void remembered_owner_of_a_rotated_journal(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "curl", 4242);
     auto next = one_socket_journal(dir, "next.db", "wget", 777);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
     std::int64_t id = process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80");
     auto before = f.epoch();
     auto h = cache.handle(SideOwner{How::exact, 1, id, before});
@@ -201,10 +201,8 @@ void labels_stay_after_rebind(void**) {
 void cleared_with_the_file(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "curl", 4242);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
     SideOwner curl{How::exact, 1, process_id_of(f, "10.0.0.1:5555", "10.0.0.2:80")};
     auto h = cache.handle(curl);
     assert_str_eq(cache.info_tag(h, h), " [curl 4242 \u2192 curl 4242]");
@@ -228,10 +226,8 @@ void cleared_with_the_file(void**) {
 void many_processes(void**) {
     ScratchDir dir;
     auto path = one_socket_journal(dir, "j.db", "curl", 4242);
-    FakeClock clk;
-    JournalFollower f(path, clk.clock());
-    f.refresh(100 * kMs);
-    OwnerLabelCache cache(f);
+    Followed followed(path);
+    auto& [clk, f, cache] = followed;
     std::vector<OwnerLabelCache::Handle> handles;
     for (std::int64_t id = -5; id < 3000; ++id) handles.push_back(cache.handle(SideOwner{How::exact, 1, id * 7}));
     assert_int_equal(cache.size(), 2 + 3005);

@@ -29,17 +29,13 @@ for m in fork exec; do
   PORT[$m]=$(cat "$WORK/$m.port")
   filter+="${filter:+ or }udp port ${PORT[$m]}"
 done
-dumpcap -i lo -s 256 -f "$filter" -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1 &
-DUMPCAP=$!
-CLEANUP_PIDS+=("$DUMPCAP")
-wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+start_dumpcap "$filter"
 
 for m in fork exec; do
   python3 "$TESTS_DIR/ebpf/udp_handoff.py" client "${PORT[$m]}" "$WORK/$m.client" || fail "$m: client failed"
 done
 sleep 0.5
-kill -TERM "$DUMPCAP"
-wait "$DUMPCAP"
+stop_dumpcap
 stop_collector
 chmod a+r "$WORK"/*
 

@@ -10,7 +10,7 @@ B=$BUILD_DIR/sanitize
 if [ "${SANITIZE_STEP:-}" = build ]; then
   SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
   cmake -S "$SOURCE_DIR" -B "$B" -DSOCKOWNER_EBPF=ON -DSOCKOWNER_PLUGIN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_C_FLAGS="$SAN" \
     >"$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; fail "configure the sanitizer build"; }
   # The unit tests' executables, not the BPF objects or the collector.
