@@ -202,6 +202,14 @@ static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, 
 	report_tuple((__u64)sk, st, cookie, &t);
 }
 
+/* The socket's recorded owner is process `tgid`, its own (not a listener's copy): the
+ * "owner again" test of every hook; those that must tell program images apart compare
+ * the exec id too. */
+static __always_inline bool owned_by(const struct so_sk_state *st, __u32 tgid)
+{
+	return st->owner.tgid == tgid && st->owner.start_ns && !st->inherited;
+}
+
 /* The calling process acts on the socket (bind, connect, listen, send, receive). It
  * becomes the owner when it is not already: at once while the socket has had no user
  * but its creator (or only the listener it was accepted from), and for its first
@@ -211,7 +219,7 @@ static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, 
 static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (st->owner.tgid == tgid && st->owner.exec_id == current_exec_id() && st->owner.start_ns && !st->inherited) {
+	if (owned_by(st, tgid) && st->owner.exec_id == current_exec_id()) {
 		st->used = 1;
 		st->last_use = now;
 		return false;

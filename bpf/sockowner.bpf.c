@@ -82,8 +82,8 @@ static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, const bool co
 	 * by the tracepoint after the call, whose interval then starts at the last use. */
 	if (!connecting && so_uses_followed) {
 		struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
-		if (st && st->owner.tgid == bpf_get_current_pid_tgid() >> 32 && st->owner.start_ns && st->used &&
-		    !st->inherited && st->cookie == bpf_get_socket_cookie(ctx)) {
+		if (st && owned_by(st, bpf_get_current_pid_tgid() >> 32) && st->used &&
+		    st->cookie == bpf_get_socket_cookie(ctx)) {
 			if (st->reported_connected)
 				st->reported = 0;
 			return 1;
@@ -157,8 +157,7 @@ static __always_inline int on_use(struct sock *sk)
 	__u32 tgid = task->tgid;
 	__u64 now = bpf_ktime_get_boot_ns();
 	/* The owner again: the common case, kept short (direct BTF loads, no helpers). */
-	if (st && st->owner.tgid == tgid && !st->inherited && st->owner.start_ns &&
-	    st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
+	if (st && owned_by(st, tgid) && st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
 		st->last_use = now;
 		if (!st->used)
 			st->used = 1;
