@@ -8,8 +8,10 @@
 # PACKETS=1000) are what most captures hold.
 #
 # usage: bench/annotate.sh [BUILD_DIR=build] [FLOWS=250000] [RUNS=5] [PACKETS=4]
+# OTHER_SOCKOWNER=path/to/another/sockowner adds that build on the same files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/annotate_lib.sh"
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-250000}; runs=${3:-5}; packets=${4:-4}
 sockowner=$build/collector/sockowner gen=$build/tests/plugin/plugin_journal_gen
 [ -x "$sockowner" ] && [ -x "$gen" ] || { echo "build with -DSOCKOWNER_PLUGIN=ON first (for the journal generator)" >&2; exit 1; }
@@ -26,21 +28,4 @@ editcap -F pcapng cap.pcap cap.pcapng  # pcapng in: what a capture from dumpcap 
 echo "output: $(capinfos -c -M check.pcapng | sed -n 's/^Number of packets: *//p') packets," \
   "$(tshark -r check.pcapng -Y 'frame.comment contains "sockowner: "' 2>/dev/null | wc -l) with our comment"
 
-cmds=(-n "editcap (copy)" "editcap cap.pcapng copy.pcapng"
-      -n "sockowner annotate" "$sockowner annotate -q cap.pcapng -o out.pcapng --journal j.db")
-for ((i = 0; i <= runs; i++)); do  # round 0: warm-up
-  if ((i % 2)); then set -- "${cmds[@]:3:3}" "${cmds[@]:0:3}"; else set -- "${cmds[@]}"; fi
-  # Each run from a clean page cache state: no output left from the run before (the
-  # other command's, whose write-back would otherwise land on this one), all written back.
-  hyperfine --runs 1 --prepare "rm -f copy.pcapng out.pcapng; sync" --export-json "r.$i.json" "$@" >/dev/null
-done
-python3 - "$runs" <<'PY'
-import json, statistics, sys
-runs = int(sys.argv[1])
-t = {}
-for i in range(1, runs + 1):
-    for r in json.load(open(f"r.{i}.json"))["results"]:
-        t.setdefault(r["command"], []).extend(r["times"])
-e, a = (statistics.median(t[k]) for k in ("editcap (copy)", "sockowner annotate"))
-print(f"editcap copy {e:.3f} s, sockowner annotate {a:.3f} s (medians of {runs}), ratio {a / e:.2f}")
-PY
+compare_with_editcap "$sockowner" "${OTHER_SOCKOWNER:-}"

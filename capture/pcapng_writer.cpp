@@ -3,10 +3,9 @@
 #include "block_builder.hpp"
 #include "byte_order.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace sockowner::capture {
 
@@ -24,7 +23,10 @@ std::string_view option_text(std::string_view s) {
 }  // namespace
 
 PcapngWriter::PcapngWriter(int fd, std::string name_for_errors)
-    : fd_(fd), name_(std::move(name_for_errors)), buffer_(std::make_unique_for_overwrite<std::uint8_t[]>(kBufferSize)) {}
+    : fd_(fd), name_(std::move(name_for_errors)) {
+    buf_.data = std::make_unique_for_overwrite<std::uint8_t[]>(kBufferSize);
+    buf_.capacity = kBufferSize;
+}
 
 void PcapngWriter::need_section(const char* what) const {
     if (!in_section_) throw CaptureError(name_ + ": " + what + " before the first section header block");
@@ -115,51 +117,39 @@ void PcapngWriter::packet(const Packet& p, const Extra& extra) {
 }
 
 void PcapngWriter::finish() {
-    flush();
+    if (background_) {
+        hand_over(0);
+        background_->finish();
+        return;
+    }
+    // Smaller than the buffer: written here, no thread started.
+    const std::size_t n = buf_.used;
+    buf_.used = 0;  // written or not, what failed is not written twice
+    if (std::string error = write_fully(fd_, name_, handed_over_, buf_.data.get(), n); !error.empty())
+        throw CaptureError(error);
+    handed_over_ += n;
 }
 
-// Room for n bytes at the end of the buffer, flushing it first when they do not fit;
-// a block larger than the buffer grows it (the reader allows 128 MiB blocks).
+// Room for n bytes at the end of the buffer, handing it over first when they do not
+// fit; a block larger than the buffer gets a buffer of its own size (the reader allows
+// 128 MiB blocks).
 std::uint8_t* PcapngWriter::reserve(std::size_t n) {
-    if (capacity_ - used_ < n) {
-        flush();
-        if (capacity_ < n) {
-            buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(n);
-            capacity_ = n;
-        }
-    }
-    std::uint8_t* p = buffer_.get() + used_;
-    used_ += n;
+    if (buf_.capacity - buf_.used < n) hand_over(n);
+    std::uint8_t* p = buf_.data.get() + buf_.used;
+    buf_.used += n;
     return p;
 }
 
 void PcapngWriter::copy(std::span<const std::uint8_t> raw) {
-    if (raw.size() > capacity_) {
-        flush();
-        write_all(raw.data(), raw.size());
-        return;
-    }
-    std::memcpy(reserve(raw.size()), raw.data(), raw.size());
+    if (!raw.empty()) std::memcpy(reserve(raw.size()), raw.data(), raw.size());
 }
 
-void PcapngWriter::flush() {
-    const std::size_t n = used_;
-    used_ = 0;  // written or not, what failed is not written twice
-    write_all(buffer_.get(), n);
-}
-
-void PcapngWriter::write_all(const std::uint8_t* p, std::size_t n) {
-    while (n > 0) {
-        const ssize_t done = ::write(fd_, p, n);
-        if (done < 0) {
-            if (errno == EINTR) continue;
-            throw CaptureError(name_ + ": write error at byte " + std::to_string(written_) + ": " + std::strerror(errno));
-        }
-        if (done == 0) throw CaptureError(name_ + ": write error at byte " + std::to_string(written_) + ": nothing written");
-        p += done;
-        n -= std::size_t(done);
-        written_ += std::uint64_t(done);
-    }
+void PcapngWriter::hand_over(std::size_t min_capacity) {
+    if (!background_) background_ = std::make_unique<BackgroundWriter>(fd_, name_);
+    handed_over_ += buf_.used;
+    // Empty while submit() runs: after a write error every later call fails the same way.
+    WriteBuffer full = std::exchange(buf_, {});
+    buf_ = background_->submit(std::move(full), std::max(min_capacity, kBufferSize));
 }
 
 }  // namespace sockowner::capture

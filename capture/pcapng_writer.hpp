@@ -1,7 +1,9 @@
 // Writes a pcapng file: blocks copied as they were read, Darwin process information
 // blocks, and packets as enhanced packet blocks with options added (a comment, the
-// Darwin process indexes, the draft's process and thread ids). Buffered (1 MiB);
-// every write error, ENOSPC included, is a CaptureError naming the file.
+// Darwin process indexes, the draft's process and thread ids). Buffered (1 MiB); from
+// the first full buffer on, buffers are written by a thread of their own
+// (BackgroundWriter) while the next is filled. Every write error, ENOSPC included, is
+// a CaptureError naming the file, thrown by a later call or at the latest by finish().
 //
 // Blocks are written in the byte order of the last section() (copied blocks are
 // taken to be in it already: pass what the reader read, in its order). The
@@ -9,6 +11,7 @@
 // file systems (NFS) use to report write errors.
 #pragma once
 
+#include "background_writer.hpp"
 #include "capture_types.hpp"
 
 #include <cstdint>
@@ -25,8 +28,8 @@ public:
     static constexpr std::size_t kBufferSize = 1u << 20;
 
     PcapngWriter(int fd, std::string name_for_errors);
-    // Writes nothing: whatever finish() did not flush is lost (the destructor may
-    // run because writing failed).
+    // Writes nothing more: whatever finish() did not flush is lost (the destructor may
+    // run because writing failed); stops the writing thread.
     ~PcapngWriter() = default;
     PcapngWriter(const PcapngWriter&) = delete;
     PcapngWriter& operator=(const PcapngWriter&) = delete;
@@ -66,24 +69,23 @@ public:
     // the current section (as the reader hands them over).
     void packet(const Packet& p, const Extra& extra);
 
-    // Flushes the buffer; throws on a write error.
+    // Writes what is buffered and waits for every write; throws on a write error.
     void finish();
 
     // Bytes written so far, the buffered ones included.
-    std::uint64_t bytes_written() const { return written_ + used_; }
+    std::uint64_t bytes_written() const { return handed_over_ + buf_.used; }
 
 private:
     std::uint8_t* reserve(std::size_t n);
     void copy(std::span<const std::uint8_t> raw);
-    void flush();
-    void write_all(const std::uint8_t* p, std::size_t n);
+    void hand_over(std::size_t min_capacity);
     void need_section(const char* what) const;
 
     int fd_;
     std::string name_;
-    std::unique_ptr<std::uint8_t[]> buffer_;  // not zeroed: every byte is written before it is flushed
-    std::size_t capacity_ = kBufferSize, used_ = 0;
-    std::uint64_t written_ = 0;
+    WriteBuffer buf_;  // every byte is written before it is handed over
+    std::unique_ptr<BackgroundWriter> background_;  // from the first full buffer on
+    std::uint64_t handed_over_ = 0;
     ByteOrder order_ = ByteOrder::little;
     bool in_section_ = false;
     std::uint32_t darwin_blocks_ = 0;  // in the file so far

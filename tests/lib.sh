@@ -97,6 +97,20 @@ start_ebpf_collector() {
   grep -q 'mode: ebpf' "$WORK/collector.log" || { cat "$WORK/collector.log" >&2; fail "collector did not start in eBPF mode"; }
 }
 
+# start_dumpcap FILTER: dumpcap capturing loopback packets that match FILTER (a capture
+# filter) into $WORK/cap.pcapng, running once it says so; stop_dumpcap ends it, the
+# file then complete.
+start_dumpcap() {
+  dumpcap -i lo -s 256 -f "$1" -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1 &
+  DUMPCAP=$!
+  CLEANUP_PIDS+=("$DUMPCAP")
+  wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
+}
+stop_dumpcap() {
+  kill -TERM "$DUMPCAP"
+  wait "$DUMPCAP"
+}
+
 # The journal's intervals as "proto local_addr:local_port remote_addr:remote_port pid name source" lines.
 intervals() {
   "$SOCKOWNER" export --journal "$1" | python3 -c '

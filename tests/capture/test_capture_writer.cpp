@@ -1,14 +1,18 @@
 // The writer: pcap → pcapng → read back gives the same packets; pcapng copied with no
 // extras gives the same blocks; the extras (comment, Darwin process indexes, process
 // and thread ids) read back as options, in either byte order, with their Darwin
-// blocks before the packets that refer to them; write errors are reported.
+// blocks before the packets that refer to them; write errors are reported, also those
+// of the writer's thread (after many buffers, mid-file).
 #include "capture_fixtures.hpp"
 #include "capture_reader.hpp"
 #include "pcapng_writer.hpp"
 #include "recording_sink.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <deque>
 #include <functional>
@@ -373,6 +377,86 @@ void misuse_and_write_errors(void**) {
     close(fd);
 }
 
+// A capture many buffers long: the buffers written by the writer's thread come out
+// whole and in order, each packet with its own comment, and the file is as long as
+// bytes_written() says (written() checks).
+void many_buffers_in_order(void**) {
+    Pcapng in;
+    in.section(false).idb(1);
+    const std::size_t n = 6000;  // ~6000 * (1500 + 400) bytes: 11 MiB, more than kInFlight buffers
+    for (std::size_t i = 0; i < n; ++i) in.epb(0, 1000 + i, frame(1000 + i % 500, std::uint8_t(i)));
+    std::deque<std::string> comments;
+    const Bytes out = copy(in.bytes(), [&](PcapngWriter&, const Packet& p) {
+        comments.push_back("packet " + std::to_string(p.ts_low) + std::string(300 + p.ts_low % 97, 'x'));
+        PcapngWriter::Extra e;
+        e.comment = comments.back();
+        return e;
+    });
+    assert_true(out.size() > (PcapngWriter::kBufferSize * (BackgroundWriter::kInFlight + 2)));
+    const RecordingSink before = read_bytes(in.bytes()), after = read_bytes(out);
+    auto a = after.packets(), b = before.packets();
+    assert_int_equal(a.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+        same_packet(*a[i], *b[i]);
+        assert_str_eq(a[i]->texts(1).at(0), comments[i]);
+    }
+}
+
+// A write that fails after many buffers (a file size limit: EFBIG at 3 MiB) stops the
+// copy with the byte it failed at, however far the filler had got.
+void write_error_mid_file(void**) {
+    char path[] = "/tmp/sockowner-capture-test-XXXXXX";
+    const int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    const Bytes shb = read_bytes(pcap_file(false, false, 1, {})).events[0].raw;
+    const Bytes data = frame(1400, 7);
+    const std::string comment(600, 'c');
+    rlimit old{};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    const rlim_t limit = 3u << 20;
+    rlimit small = old;
+    small.rlim_cur = limit;
+    auto old_handler = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::uint64_t tried = 0;
+    std::string error;
+    {
+        PcapngWriter w(fd, "big.pcapng");
+        try {
+            w.section(ByteOrder::little, shb);
+            Packet p;
+            p.data = data;
+            PcapngWriter::Extra e;
+            e.comment = comment;
+            for (; tried < 100'000; ++tried) w.packet(p, e);  // ~200 MiB if nothing stopped it
+            w.finish();
+        } catch (const CaptureError& e) {
+            error = e.what();
+        }
+        // At most the buffers in flight, the one being filled and the one that failed.
+        assert_true(tried * 2000 < limit + (BackgroundWriter::kInFlight + 2) * PcapngWriter::kBufferSize);
+        // Every later call fails the same way, whichever buffer it is in.
+        for (int i = 0; i < 3; ++i) {
+            try {
+                Packet p;
+                const Bytes huge = frame(PcapngWriter::kBufferSize + 1, 1);  // needs a buffer of its own
+                p.data = i == 1 ? std::span<const std::uint8_t>(huge) : std::span<const std::uint8_t>(data);
+                w.packet(p, {});
+                w.finish();
+                fail();
+            } catch (const CaptureError& e) {
+                assert_str_eq(e.what(), error);
+            }
+        }
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, old_handler);
+    assert_str_eq(error, "big.pcapng: write error at byte " + std::to_string(limit) + ": File too large");
+    assert_int_equal(lseek(fd, 0, SEEK_END), off_t(limit));
+    close(fd);
+}
+
 // The writer's EPB, byte for byte, is what the fixtures' own encoder makes of the same
 // packet and options: lengths, zero padding, option order, opt_endofopt.
 void same_bytes_as_an_independent_encoder(void**) {
@@ -419,6 +503,8 @@ int main() {
         cmocka_unit_test(same_bytes_as_an_independent_encoder),
         cmocka_unit_test(comment_and_name_limits),
         cmocka_unit_test(misuse_and_write_errors),
+        cmocka_unit_test(many_buffers_in_order),
+        cmocka_unit_test(write_error_mid_file),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -80,20 +80,6 @@ start_capture_collector() {
   chmod a+r "$1" "$1-wal" "$1-shm" || fail "journal files missing"
 }
 
-# start_dumpcap FILTER: dumpcap capturing loopback packets that match FILTER (a capture
-# filter) into $WORK/cap.pcapng, running once it says so; stop_dumpcap ends it, the
-# file then complete.
-start_dumpcap() {
-  dumpcap -i lo -s 256 -f "$1" -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1 &
-  DUMPCAP=$!
-  CLEANUP_PIDS+=("$DUMPCAP")
-  wait_until 10 grep -q "Capturing on" "$WORK/dumpcap.log" || fail "dumpcap did not start: $(cat "$WORK/dumpcap.log")"
-}
-stop_dumpcap() {
-  kill -TERM "$DUMPCAP"
-  wait "$DUMPCAP"
-}
-
 # start_http_server PORT: python's http.server on 127.0.0.1:PORT serving $WORK/www/blob,
 # much larger than what curl 7.88 takes in its first, unthrottled burst. Sets PY.
 start_http_server() {
