@@ -45,7 +45,8 @@ void ConversationCache::rehash(std::size_t slots) {
 void ConversationCache::make_room() {
     if (newest_ > INT64_MIN + 2 * idle_) {
         TimeNs horizon = newest_ - 2 * idle_;
-        std::vector<Flow> kept;
+        LargeArray<Flow> kept;
+        kept.reserve(flows_.size());
         std::size_t sides = 0;
         for (const Flow& f : flows_) {
             if (std::max(f.side[0].last, f.side[0].asked) < horizon && std::max(f.side[1].last, f.side[1].asked) < horizon)

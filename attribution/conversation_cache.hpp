@@ -4,6 +4,7 @@
 // holds (OwnerIndex::find's span): the flow's later packets take it with one probe.
 #pragma once
 
+#include "large_array.hpp"
 #include "owner_index.hpp"
 #include "side_owner.hpp"
 #include "tuple_key.hpp"
@@ -74,8 +75,8 @@ private:
     void rehash(std::size_t slots);
 
     TimeNs idle_;
-    std::vector<Slot> slots_;
-    std::vector<Flow> flows_;
+    LargeArray<Slot> slots_;
+    LargeArray<Flow> flows_;
     std::size_t sides_ = 0;
     std::uint32_t last_ = kNone;  // the flow found by the previous locate()
     TimeNs newest_ = INT64_MIN;   // the latest packet time seen

@@ -4,10 +4,11 @@
 // stays O(rows) whatever the ids.
 #pragma once
 
+#include "large_array.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <unordered_map>
-#include <vector>
 
 namespace sockowner {
 
@@ -54,7 +55,7 @@ public:
     }
 
 private:
-    std::vector<std::uint32_t> dense_;
+    LargeArray<std::uint32_t> dense_;
     std::unordered_map<std::int64_t, std::uint32_t> sparse_;
     std::size_t count_ = 0;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "id_map.hpp"
+#include "large_array.hpp"
 #include "reader.hpp"
 #include "tuple_key.hpp"
 #include "tuple_table.hpp"
@@ -116,7 +117,7 @@ private:
     void rebuild_tree(SortedChain& c) const;
     void set_leaf(SortedChain& c, std::size_t pos) const;
 
-    std::vector<IndexedSocket> entries_;
+    LargeArray<IndexedSocket> entries_;
     std::vector<SortedChain> sorted_;
     TupleTable heads_;  // tuple → newest entry
     IdMap by_id_;        // row id → entry

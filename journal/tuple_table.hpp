@@ -3,6 +3,7 @@
 // Values are never kNone (it marks empty slots); keys are never removed.
 #pragma once
 
+#include "large_array.hpp"
 #include "tuple_key.hpp"
 
 #include <cstdint>
@@ -61,7 +62,7 @@ private:
     }
 
     void grow() {
-        std::vector<Slot> old;
+        LargeArray<Slot> old;
         old.swap(slots_);
         std::size_t n = old.empty() ? 64 : old.size() * 2;
         slots_.assign(n, Slot{});
@@ -72,7 +73,7 @@ private:
             if (s.value != kNone) at(s.key) = s.value;
     }
 
-    std::vector<Slot> slots_;
+    LargeArray<Slot> slots_;
     std::size_t size_ = 0, mask_ = 0;
     int shift_ = 64;
 };
