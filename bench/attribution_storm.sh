@@ -5,6 +5,9 @@
 # with no collector, in the same run. Needs root.
 #
 # usage: sudo bench/attribution_storm.sh [BUILD_DIR=build] [N=2000] [RUNS=5]
+# METHODS="ebpf procfs ss" (the default) chooses the collectors compared with none: at
+# N=10000 the procfs and ss rounds take minutes each (thousands of processes alive to
+# poll), the eBPF ones seconds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}; n=${2:-2000}; runs=${3:-5}
@@ -63,11 +66,17 @@ PY
 }
 
 declare -A att secs
+methods=${METHODS:-ebpf procfs ss}
 for r in $(seq "$runs"); do
   secs[none]+="$(run_storm) "
-  read -r a s < <(collector_run ebpf); att[ebpf]+="$a "; secs[ebpf]+="$s "
-  read -r a s < <(collector_run procfs); att[procfs]+="$a "; secs[procfs]+="$s "
-  read -r a s < <(ss_run); att[ss]+="$a "; secs[ss]+="$s "
+  for m in $methods; do
+    case $m in
+      ebpf|procfs) read -r a s < <(collector_run "$m") ;;
+      ss) read -r a s < <(ss_run) ;;
+      *) echo "unknown method $m (ebpf, procfs, ss)" >&2; exit 2 ;;
+    esac
+    att[$m]+="$a "; secs[$m]+="$s "
+  done
 done
 
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
@@ -75,7 +84,7 @@ base=$(median ${secs[none]})
 echo "storm: $n connections, $runs runs, medians; kernel $(uname -r)"
 printf '%-28s %12s %14s %10s\n' method attributed storm-seconds vs-none
 printf '%-28s %12s %14.3f %10s\n' "no collector (baseline)" - "$base" 1.00
-for m in ebpf procfs ss; do
+for m in $methods; do
   a=$(median ${att[$m]}); s=$(median ${secs[$m]})
   label=$m; [ $m = procfs ] && label="procfs (500 ms polling)"; [ $m = ss ] && label="ss -tnp every 100 ms"
   printf '%-28s %11.1f%% %14.3f %10.2f\n' "$label" "$(python3 -c "print(100*$a/$n)")" "$s" "$(python3 -c "print($s/$base)")"
