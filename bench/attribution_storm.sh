@@ -7,7 +7,10 @@
 # usage: sudo bench/attribution_storm.sh [BUILD_DIR=build] [N=2000] [RUNS=5]
 # METHODS="ebpf procfs ss" (the default) chooses the collectors compared with none: at
 # N=10000 the procfs and ss rounds take minutes each (thousands of processes alive to
-# poll), the eBPF ones seconds.
+# poll), the eBPF ones seconds. The collectors' own CPU time (user + system, from
+# /proc/PID/stat) is shown per connection: what the storm competes with.
+# PERF=1 also records the eBPF collector with `perf record -g` in each round and shows
+# where the last round's CPU time went (by library, then the top functions).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}; n=${2:-2000}; runs=${3:-5}
@@ -22,16 +25,24 @@ now() { date +%s.%N; }
 # run_storm: runs the storm, prints its duration in seconds.
 run_storm() { local t0; t0=$(now); python3 "$storm" "$n" "$work/storm.txt"; python3 -c "print($(now) - $t0)"; }
 
-collector_run() {  # collector_run MODE → "attributed seconds"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+
+collector_run() {  # collector_run MODE → "attributed seconds collector-cpu-seconds"
   rm -f "$work"/j.db*
   "$S" collect --mode "$1" --journal "$work/j.db" --pin-dir "$pin" >"$work/c.log" 2>&1 &
-  local c=$!
+  local c=$! recorder=
   until grep -q 'mode:' "$work/c.log"; do sleep 0.05; done
+  if [ "${PERF:-}" = 1 ] && [ "$1" = ebpf ]; then
+    perf record -q -g -p $c -o "$work/perf.data" >/dev/null 2>&1 & recorder=$!
+  fi
+  local t0; t0=$(cpu_ticks $c)
   local secs; secs=$(run_storm)
   sleep 1  # one more poll, the last flush
+  local cpu; cpu=$(python3 -c "print(($(cpu_ticks $c) - $t0) / $(getconf CLK_TCK))")
+  [ -z "$recorder" ] || { kill -INT $recorder; wait $recorder || true; }
   kill -TERM $c; wait $c
   "$S" export --journal "$work/j.db" >"$work/export.jsonl"
-  echo "$(python3 "$check" "$work/storm.txt" "$work/export.jsonl" | cut -d' ' -f1) $secs"
+  echo "$(python3 "$check" "$work/storm.txt" "$work/export.jsonl" | cut -d' ' -f1) $secs $cpu"
 }
 
 ss_run() {  # what `ss -tnp` polled every 100 ms sees
@@ -65,13 +76,14 @@ PY
   echo "$found $secs"
 }
 
-declare -A att secs
+declare -A att secs cpu
+[ "${PERF:-}" != 1 ] || command -v perf >/dev/null || { echo "PERF=1 needs perf (apt-get install linux-perf)" >&2; exit 1; }
 methods=${METHODS:-ebpf procfs ss}
 for r in $(seq "$runs"); do
   secs[none]+="$(run_storm) "
   for m in $methods; do
     case $m in
-      ebpf|procfs) read -r a s < <(collector_run "$m") ;;
+      ebpf|procfs) read -r a s c < <(collector_run "$m"); cpu[$m]+="$c " ;;
       ss) read -r a s < <(ss_run) ;;
       *) echo "unknown method $m (ebpf, procfs, ss)" >&2; exit 2 ;;
     esac
@@ -82,10 +94,16 @@ done
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 base=$(median ${secs[none]})
 echo "storm: $n connections, $runs runs, medians; kernel $(uname -r)"
-printf '%-28s %12s %14s %10s\n' method attributed storm-seconds vs-none
-printf '%-28s %12s %14.3f %10s\n' "no collector (baseline)" - "$base" 1.00
+printf '%-28s %12s %14s %10s %22s\n' method attributed storm-seconds vs-none collector-cpu-per-conn
+printf '%-28s %12s %14.3f %10s %22s\n' "no collector (baseline)" - "$base" 1.00 -
 for m in $methods; do
   a=$(median ${att[$m]}); s=$(median ${secs[$m]})
   label=$m; [ $m = procfs ] && label="procfs (500 ms polling)"; [ $m = ss ] && label="ss -tnp every 100 ms"
-  printf '%-28s %11.1f%% %14.3f %10.2f\n' "$label" "$(python3 -c "print(100*$a/$n)")" "$s" "$(python3 -c "print($s/$base)")"
+  per=-; [ -z "${cpu[$m]:-}" ] || per=$(python3 -c "print('%.0f us' % (1e6 * $(median ${cpu[$m]}) / $n))")
+  printf '%-28s %11.1f%% %14.3f %10.2f %22s\n' "$label" "$(python3 -c "print(100*$a/$n)")" "$s" "$(python3 -c "print($s/$base)")" "$per"
 done
+if [ "${PERF:-}" = 1 ] && [ -s "$work/perf.data" ]; then
+  echo; echo "where the eBPF collector's CPU went (the last round; perf samples):"
+  perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -6
+  perf report -i "$work/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+fi

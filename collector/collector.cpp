@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,17 @@ namespace {
 constexpr TimeNs kCounterInterval = kNsPerSec;
 constexpr TimeNs kRetentionInterval = 60 * kNsPerSec;
 constexpr TimeNs kRetryInterval = kNsPerSec;
+// Kernel events are read in batches: once the ring buffer has been read, the next
+// read waits this long (the journal is written every 20 ms anyway), so that a storm
+// of connections wakes the collector a few hundred times a second rather than once
+// per event. An event after a quiet spell is still read at once.
+constexpr TimeNs kEventBatch = 5 * kNsPerMs;
+
+TimeNs monotonic_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return TimeNs(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
+}
 
 class SignalFd {
 public:
@@ -104,6 +116,7 @@ private:
     std::unique_ptr<EventSource> source_;
     std::string mode_ = "procfs", reason_;
     TimeNs next_counters_ = 0, next_retention_ = 0, reopen_at_ = 0, retire_at_ = 0;
+    TimeNs next_event_read_ = 0;  // monotonic: the ring buffer is read again from then (kEventBatch)
     bool failing_ = false, reopen_failing_ = false;
 };
 
@@ -264,14 +277,21 @@ int Collector::run() {
         TimeNs deadline = std::min({source_->next_tick(), writer_->flush_deadline(), next_counters_, next_retention_});
         if (reopen_failing_) deadline = std::min(deadline, reopen_at_);
         if (!retiring_.empty()) deadline = std::min(deadline, retire_at_);
-        int timeout_ms = int(std::clamp<TimeNs>((deadline - wall_now() + kNsPerMs - 1) / kNsPerMs, 0, 1000));
+        TimeNs timeout = deadline - wall_now();
+        const TimeNs batch_left = next_event_read_ - monotonic_now();
+        const bool read_events = source_->wait_fd() >= 0 && batch_left <= 0;
+        if (source_->wait_fd() >= 0 && !read_events) timeout = std::min(timeout, batch_left);
+        int timeout_ms = int(std::clamp<TimeNs>((timeout + kNsPerMs - 1) / kNsPerMs, 0, 1000));
         pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {source_->wait_fd(), POLLIN, 0}};
-        int n = ::poll(fds, source_->wait_fd() >= 0 ? 2 : 1, timeout_ms);
+        int n = ::poll(fds, read_events ? 2 : 1, timeout_ms);
         if (n < 0 && errno != EINTR) {
             SO_ERROR("poll: %s", strerror(errno));
             break;
         }
-        if (fds[1].revents & POLLIN) source_->on_readable();
+        if (read_events && (fds[1].revents & POLLIN)) {
+            source_->on_readable();
+            next_event_read_ = monotonic_now() + kEventBatch;
+        }
         if (fds[0].revents & POLLIN) {
             int sig = signals_.take();
             if (sig == SIGHUP) {
@@ -286,6 +306,7 @@ int Collector::run() {
 }
 
 int Collector::finish() {
+    if (source_->wait_fd() >= 0) source_->on_readable();  // the events of the last batch
     source_->report(*writer_);
     std::size_t lost = 0;
     try {
