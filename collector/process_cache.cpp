@@ -26,7 +26,7 @@ std::string ProcessCache::user_name(std::uint32_t uid) {
 
 std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
     const std::string dir = std::to_string(pid);
-    auto stat_text = proc_.read(dir + "/stat");
+    auto stat_text = proc_.read_record(dir + "/stat");
     auto stat = stat_text ? procfs::parse_stat(*stat_text) : std::nullopt;
     if (!stat) {
         ++stats_.failures;
@@ -46,7 +46,7 @@ std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
     p.start_time = ticks_to_wall(stat->start_ticks);
     p.ppid = stat->ppid;
     p.comm = stat->comm;
-    if (auto text = proc_.read(dir + "/status"))
+    if (auto text = proc_.read_record(dir + "/status"))
         if (auto st = procfs::parse_status(*text)) {
             p.uid = st->uid;
             p.gid = st->gid;
@@ -57,10 +57,10 @@ std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
     // lived processes are mostly found in that state.
     const bool zombie = stat->state == 'Z' || stat->state == 'X';
     if (with_cmdline_ && !zombie)
-        if (auto raw = proc_.read(dir + "/cmdline")) p.cmdline = procfs::parse_cmdline(*raw);
+        if (auto raw = proc_.read_record(dir + "/cmdline")) p.cmdline = procfs::parse_cmdline(*raw);
     if (!zombie)
         if (auto exe = proc_.readlink(dir + "/exe")) p.exe = *exe;  // "... (deleted)" kept: it tells
-    if (auto text = proc_.read(dir + "/cgroup")) {
+    if (auto text = proc_.read_record(dir + "/cgroup")) {
         p.cgroup = procfs::parse_cgroup(*text);
         p.container = procfs::container_id(p.cgroup);
     }

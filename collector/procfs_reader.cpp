@@ -10,7 +10,11 @@
 
 namespace sockowner::procfs {
 
-std::optional<std::string> Reader::read(const std::string& rel) const {
+std::optional<std::string> Reader::read(const std::string& rel) const { return read_file(rel, false); }
+
+std::optional<std::string> Reader::read_record(const std::string& rel) const { return read_file(rel, true); }
+
+std::optional<std::string> Reader::read_file(const std::string& rel, bool one_record) const {
     int fd = ::open((root_ + "/" + rel).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
     std::string out;
@@ -26,6 +30,7 @@ std::optional<std::string> Reader::read(const std::string& rel) const {
         }
         if (n == 0) break;
         out.append(buf, std::size_t(n));
+        if (one_record && std::size_t(n) < sizeof buf) break;  // all of it
     }
     ::close(fd);
     return out;

@@ -15,6 +15,11 @@ public:
     const std::string& root() const { return root_; }
     // Whole file, or nullopt (errno says why: ENOENT when the process is gone, EACCES...).
     std::optional<std::string> read(const std::string& rel) const;
+    // The same for a file the kernel makes as one record (a process's stat, status,
+    // cgroup, cmdline): a read that returns less than it asked for had all of it, so
+    // the read that would return 0 is not made. Not for files of many records
+    // (/proc/net/tcp), where a read stops short at a record that does not fit.
+    std::optional<std::string> read_record(const std::string& rel) const;
     std::optional<std::string> readlink(const std::string& rel) const;
     // Names in a directory; nullopt if it cannot be listed (errno says why).
     std::optional<std::vector<std::string>> list(const std::string& rel) const;
@@ -22,6 +27,8 @@ public:
     std::vector<int> pids() const;
 
 private:
+    std::optional<std::string> read_file(const std::string& rel, bool one_record) const;
+
     std::string root_;
 };
 

@@ -24,7 +24,7 @@ private:
     std::uint64_t of(std::int32_t pid) {
         auto [it, fresh] = ticks_.try_emplace(pid, 0);
         if (fresh)
-            if (auto text = proc_.read(std::to_string(pid) + "/stat"))
+            if (auto text = proc_.read_record(std::to_string(pid) + "/stat"))
                 if (auto st = parse_stat(*text)) it->second = st->start_ticks;
         return it->second;
     }

@@ -2,6 +2,14 @@
 #include "process_cache.hpp"
 #include "procfs_snapshot.hpp"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
 using namespace sockowner;
@@ -112,6 +120,43 @@ void sweep_reports_exits(void**) {
     assert_int_equal(cache.size(), 1);
 }
 
+// read_record() stops at a short read: the whole of a file however long, from the
+// kernel (a command line of 40 000 bytes, two and a half buffers) and from a plain file.
+void record_reads_are_whole(void**) {
+    std::string arg(40000, 'x');
+    pid_t child = fork();
+    if (child == 0) {
+        execl("/bin/sh", "sh", "-c", "sleep 30", arg.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    assert_true(child > 0);
+    const procfs::Reader proc;
+    std::string rel = std::to_string(child) + "/cmdline";
+    std::optional<std::string> whole;
+    for (int i = 0; i < 200; ++i) {  // until the exec is done
+        whole = proc.read(rel);
+        if (whole && whole->size() > arg.size()) break;
+        usleep(10000);
+    }
+    auto record = proc.read_record(rel);
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    assert_true(whole && record);
+    assert_true(whole->size() > arg.size());
+    assert_true(*record == *whole);
+
+    char tmpl[] = "/tmp/sockowner-procfs-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    std::string big(3 * 16384 + 7, 'y');
+    std::ofstream(std::string(tmpl) + "/big") << big;
+    std::ofstream(std::string(tmpl) + "/small") << "1 (x) S";
+    const procfs::Reader fake(tmpl);
+    assert_true(fake.read_record("big") == big);
+    assert_true(fake.read_record("small") == std::string("1 (x) S"));
+    assert_false(fake.read_record("missing").has_value());
+    std::filesystem::remove_all(tmpl);
+}
+
 }  // namespace
 
 int main() {
@@ -121,6 +166,7 @@ int main() {
         cmocka_unit_test(process_details),
         cmocka_unit_test(no_cmdline_for_privacy),
         cmocka_unit_test(sweep_reports_exits),
+        cmocka_unit_test(record_reads_are_whole),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
