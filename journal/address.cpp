@@ -25,12 +25,6 @@ std::optional<Proto> parse_proto(std::string_view s) {
     return std::nullopt;
 }
 
-IpAddr IpAddr::v4(std::uint32_t network_order) {
-    IpAddr a;
-    std::memcpy(a.bytes_.data(), &network_order, 4);
-    return a;
-}
-
 IpAddr IpAddr::v6(const std::uint8_t bytes[16]) {
     IpAddr a;
     if (is_v4_mapped(bytes)) {
@@ -54,12 +48,6 @@ std::optional<IpAddr> IpAddr::parse(std::string_view text) {
     }
     if (inet_pton(AF_INET6, buf, raw) == 1) return v6(raw);
     return std::nullopt;
-}
-
-bool IpAddr::is_unspecified() const {
-    for (auto b : bytes_)
-        if (b) return false;
-    return true;
 }
 
 std::string IpAddr::to_string() const {

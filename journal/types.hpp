@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,12 +24,20 @@ std::optional<Proto> parse_proto(std::string_view s);
 class IpAddr {
 public:
     IpAddr() = default;  // 0.0.0.0
-    static IpAddr v4(std::uint32_t network_order);
+    static IpAddr v4(std::uint32_t network_order) {
+        IpAddr a;
+        std::memcpy(a.bytes_.data(), &network_order, 4);
+        return a;
+    }
     static IpAddr v6(const std::uint8_t bytes[16]);
     static std::optional<IpAddr> parse(std::string_view text);
 
     int family() const { return family_; }  // 4 or 6
-    bool is_unspecified() const;            // 0.0.0.0 or ::
+    bool is_unspecified() const {  // 0.0.0.0 or ::  (per packet: two words, not 16 bytes)
+        std::uint64_t w[2];
+        std::memcpy(w, bytes_.data(), 16);
+        return (w[0] | w[1]) == 0;
+    }
     const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
     std::string to_string() const;
 
