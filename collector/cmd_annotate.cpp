@@ -35,7 +35,8 @@ constexpr const char* kHelp =
     "  pid      the pcapng draft's epb_processid_threadid option (option 8)\n"
     "\n"
     "  -o, --output OUT  the pcapng to write (- for standard output); written to a\n"
-    "                    temporary file renamed into place when complete\n"
+    "                    temporary file renamed into place when complete (a device\n"
+    "                    or FIFO is written directly)\n"
     "  --format LIST     which of comment,darwin,pid to add (default all three)\n"
     "  --slack MS        how far outside an interval a packet's time may fall (default 1000)\n"
     "  --journal PATH    journal file\n"
@@ -64,12 +65,22 @@ AnnotateFormats parse_formats(std::string_view list) {
 }
 
 // The output: a temporary file next to OUT, renamed onto it once complete, so that a
-// damaged input or a full disk never leaves a short capture at OUT.
+// damaged input or a full disk never leaves a short capture at OUT. Standard output
+// ("-") and anything OUT names that is not a regular file or a directory (/dev/null,
+// a FIFO, a terminal) are written directly: renaming onto /dev/null would replace the
+// device with a file.
 class Output {
 public:
     explicit Output(const std::string& path) : path_(path) {
         if (path == "-") {
             fd_ = STDOUT_FILENO;
+            return;
+        }
+        struct stat st{};
+        if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+            fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+            if (fd_ < 0) throw UsageError("annotate: cannot write " + path + ": " + std::strerror(errno));
+            direct_ = true;
             return;
         }
         tmp_ = path + ".sockowner-XXXXXX";
@@ -80,13 +91,20 @@ public:
         fchmod(fd_, 0666 & ~mask);
     }
     ~Output() {
-        if (!tmp_.empty() && !done_) {
+        if (direct_) {
+            close(fd_);
+        } else if (!tmp_.empty() && !done_) {
             close(fd_);
             unlink(tmp_.c_str());
         }
     }
     int fd() const { return fd_; }
     void commit() {
+        if (direct_) {
+            direct_ = false;
+            if (close(fd_) != 0) throw UsageError("annotate: cannot write " + path_ + ": " + std::strerror(errno));
+            return;
+        }
         if (tmp_.empty()) return;
         done_ = true;
         if (close(fd_) != 0 || rename(tmp_.c_str(), path_.c_str()) != 0) {
@@ -99,7 +117,7 @@ public:
 private:
     std::string path_, tmp_;
     int fd_ = -1;
-    bool done_ = false;
+    bool done_ = false, direct_ = false;
 };
 
 bool same_file(const std::string& a, const std::string& b) {

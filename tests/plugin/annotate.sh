@@ -109,6 +109,21 @@ for j in "$WORK/absent.db" bad.db; do
   [ $rc -eq 2 ] && cmp -s ann.err lookup.err || fail "journal $j: annotate ($rc) '$(cat ann.err)' vs lookup '$(cat lookup.err)'"
   [ ! -e out.pcapng ] || fail "journal $j: left out.pcapng behind"
 done
+# OUT that is not a regular file is written, not replaced: a FIFO's reader gets the
+# same bytes as a file, and a device node (/dev/null's, made here so that a failure
+# cannot break the machine's) stays one.
+mkfifo out.fifo
+cat out.fifo >from-fifo.pcapng &
+reader=$!
+"$SOCKOWNER" annotate -q fixture.pcap -o out.fifo --journal fixture.db 2>err.txt || fail "annotate into a FIFO: $(cat err.txt)"
+wait $reader
+[ -p out.fifo ] && cmp -s from-fifo.pcapng annotated.pcapng || fail "annotate into a FIFO replaced it or wrote other bytes"
+if [ "$(id -u)" -eq 0 ]; then
+  mknod null c 1 3
+  "$SOCKOWNER" annotate -q fixture.pcap -o null --journal fixture.db 2>err.txt || fail "annotate into a device: $(cat err.txt)"
+  [ -c null ] || fail "annotate -o DEVICE replaced the device with a file"
+  ! ls null.sockowner-* >/dev/null 2>&1 || fail "annotate -o DEVICE left a temporary file"
+fi
 rc=0; "$SOCKOWNER" annotate fixture.pcap -o fixture.pcap --journal fixture.db 2>err.txt || rc=$?
 [ $rc -eq 2 ] && cmp -s fixture.pcap.frames <(tshark_bare -r fixture.pcap -T fields -e frame.time_epoch -e frame.len \
   -e frame.cap_len -e frame.protocols 2>/dev/null) || fail "annotate onto its own input: exit $rc, $(cat err.txt)"
