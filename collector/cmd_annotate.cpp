@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace sockowner::cli {
@@ -68,8 +70,24 @@ AnnotateFormats parse_formats(std::string_view list) {
 // damaged input or a full disk never leaves a short capture at OUT. Standard output
 // ("-") and anything OUT names that is not a regular file or a directory (/dev/null,
 // a FIFO, a terminal) are written directly: renaming onto /dev/null would replace the
-// device with a file.
+// device with a file. OUT that is a symbolic link keeps it: the file it names is the
+// one replaced (as editcap writes through it).
 class Output {
+    // The file a link names, also when it does not exist yet (the link is then made good).
+    static std::string link_target(const std::string& link) {
+        if (char* real = ::realpath(link.c_str(), nullptr)) {
+            std::string t = real;
+            std::free(real);
+            return t;
+        }
+        char buf[PATH_MAX];
+        ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+        if (n <= 0) return link;
+        std::string t(buf, std::size_t(n));
+        auto slash = link.rfind('/');
+        return t[0] == '/' || slash == std::string::npos ? t : link.substr(0, slash + 1) + t;
+    }
+
 public:
     explicit Output(const std::string& path) : path_(path) {
         if (path == "-") {
@@ -83,7 +101,10 @@ public:
             direct_ = true;
             return;
         }
-        tmp_ = path + ".sockowner-XXXXXX";
+        target_ = path;
+        struct stat lst{};
+        if (::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) target_ = link_target(path);
+        tmp_ = target_ + ".sockowner-XXXXXX";
         fd_ = mkstemp(tmp_.data());
         if (fd_ < 0) throw UsageError("annotate: cannot write " + path + ": " + std::strerror(errno));
         mode_t mask = umask(0);
@@ -107,7 +128,7 @@ public:
         }
         if (tmp_.empty()) return;
         done_ = true;
-        if (close(fd_) != 0 || rename(tmp_.c_str(), path_.c_str()) != 0) {
+        if (close(fd_) != 0 || rename(tmp_.c_str(), target_.c_str()) != 0) {
             std::string why = std::strerror(errno);
             unlink(tmp_.c_str());
             throw UsageError("annotate: cannot write " + path_ + ": " + why);
@@ -115,7 +136,7 @@ public:
     }
 
 private:
-    std::string path_, tmp_;
+    std::string path_, target_, tmp_;  // target_: path_, or the file its link names
     int fd_ = -1;
     bool done_ = false, direct_ = false;
 };

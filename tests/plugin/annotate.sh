@@ -118,6 +118,15 @@ reader=$!
 "$SOCKOWNER" annotate -q fixture.pcap -o out.fifo --journal fixture.db 2>err.txt || fail "annotate into a FIFO: $(cat err.txt)"
 wait $reader
 [ -p out.fifo ] && cmp -s from-fifo.pcapng annotated.pcapng || fail "annotate into a FIFO replaced it or wrote other bytes"
+# A symbolic link stays one: the file it names gets the capture, made when the link
+# points at nothing yet, replaced when it exists.
+mkdir -p elsewhere && ln -s elsewhere/real.pcapng link.pcapng
+for round in new existing; do
+  "$SOCKOWNER" annotate -q fixture.pcap -o link.pcapng --journal fixture.db 2>err.txt ||
+    fail "annotate into a link ($round): $(cat err.txt)"
+  [ -L link.pcapng ] && cmp -s elsewhere/real.pcapng annotated.pcapng ||
+    fail "annotate -o LINK ($round file) replaced the link or wrote other bytes"
+done
 if [ "$(id -u)" -eq 0 ]; then
   mknod null c 1 3
   "$SOCKOWNER" annotate -q fixture.pcap -o null --journal fixture.db 2>err.txt || fail "annotate into a device: $(cat err.txt)"
