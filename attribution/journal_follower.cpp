@@ -13,12 +13,6 @@
 
 namespace sockowner::attribution {
 
-TimeNs monotonic_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return TimeNs(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 namespace {
 // Epochs are unique across followers, so that a preference change (a new follower)
 // never reuses the epoch of the journal before it.

@@ -10,6 +10,7 @@
 #include "id_map.hpp"
 #include "owner_index.hpp"
 #include "reader.hpp"
+#include "timeutil.hpp"
 
 #include <sys/types.h>
 
@@ -22,9 +23,8 @@
 
 namespace sockowner::attribution {
 
-// Monotonic nanoseconds; tests substitute their own clock.
+// Monotonic nanoseconds (monotonic_now, timeutil.hpp); tests substitute their own clock.
 using Clock = std::function<TimeNs()>;
-TimeNs monotonic_now();
 
 class JournalFollower {
 public:

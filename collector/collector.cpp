@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <memory>
 #include <vector>
 
@@ -34,12 +33,6 @@ constexpr TimeNs kRetryInterval = kNsPerSec;
 // of connections wakes the collector a few hundred times a second rather than once
 // per event. An event after a quiet spell is still read at once.
 constexpr TimeNs kEventBatch = 5 * kNsPerMs;
-
-TimeNs monotonic_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return TimeNs(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
-}
 
 class SignalFd {
 public:
@@ -278,9 +271,10 @@ int Collector::run() {
         if (reopen_failing_) deadline = std::min(deadline, reopen_at_);
         if (!retiring_.empty()) deadline = std::min(deadline, retire_at_);
         TimeNs timeout = deadline - wall_now();
+        const bool has_events = source_->wait_fd() >= 0;
         const TimeNs batch_left = next_event_read_ - monotonic_now();
-        const bool read_events = source_->wait_fd() >= 0 && batch_left <= 0;
-        if (source_->wait_fd() >= 0 && !read_events) timeout = std::min(timeout, batch_left);
+        const bool read_events = has_events && batch_left <= 0;
+        if (has_events && !read_events) timeout = std::min(timeout, batch_left);
         int timeout_ms = int(std::clamp<TimeNs>((timeout + kNsPerMs - 1) / kNsPerMs, 0, 1000));
         pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {source_->wait_fd(), POLLIN, 0}};
         int n = ::poll(fds, read_events ? 2 : 1, timeout_ms);

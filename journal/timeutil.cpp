@@ -89,6 +89,7 @@ std::optional<TimeNs> parse_rfc3339(std::string_view s) {
 
 TimeNs wall_now() { return clock_ns(CLOCK_REALTIME); }
 TimeNs boot_now() { return clock_ns(CLOCK_BOOTTIME); }
+TimeNs monotonic_now() { return clock_ns(CLOCK_MONOTONIC); }
 
 TimeNs boot_to_wall_offset() {
     // Bracket the boot-clock read with two wall-clock reads and keep the tightest pair.

@@ -30,6 +30,7 @@ inline TimeNs time_add(TimeNs t, TimeNs d) {
 
 TimeNs wall_now();
 TimeNs boot_now();  // CLOCK_BOOTTIME, the clock of bpf_ktime_get_boot_ns()
+TimeNs monotonic_now();  // CLOCK_MONOTONIC: for intervals, whatever the wall clock does
 // Wall-clock time of the boot-clock origin; add a boot-clock reading to get wall time.
 TimeNs boot_to_wall_offset();
 
