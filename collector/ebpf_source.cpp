@@ -202,6 +202,7 @@ private:
         ++exits_;
         ProcessKey key{e.tgid, ns_to_ticks(e.start_ns), 0};
         table_.process_exited(key, wall(e.ts));
+        cache_.forget(key);
         resolved_.erase(key);
         execs_.erase(key);
     }
@@ -232,28 +233,37 @@ private:
             p.cmdline = x->second.cmdline;
             ++from_exec_;
         }
-        auto live = cache_.get(key);
-        if (live && live->comm != p.comm) live = cache_.reread(key);  // read before an exec
-        if (live) {
-            if (p.exe.empty() && !live->exe.empty()) {  // a zombie has no exe any more
-                p.exe = live->exe;
-                p.cmdline = live->cmdline;
-                ++from_procfs_;
-            }
+        // The event gave the ids; its cgroup id names the cgroup while the directory
+        // exists (/proc/PID/cgroup read only when it does not resolve).
+        std::optional<std::string> cgroup = cgroups_.path_of(o.cgroup_id, wall_now());
+        const ProcessCache::Needs need{.ids = false, .cgroup = !cgroup};
+        auto live = cache_.get(key, need);
+        if (live && live->comm != p.comm) live = cache_.reread(key, need);  // read before an exec
+        if (live && p.exe.empty() && !live->exe.empty()) {  // a zombie has no exe any more
+            p.exe = live->exe;
+            p.cmdline = live->cmdline;
+            ++from_procfs_;
+        }
+        if (cgroup) {
+            p.cgroup = std::move(*cgroup);
+            p.container = procfs::container_id(p.cgroup);
+            ++cgroup_from_id_;
+        } else if (live) {
             p.cgroup = live->cgroup;
             p.container = live->container;
-        }
-        if (p.cgroup.empty()) {  // gone before /proc was read: the kernel named its cgroup
-            if (auto path = cgroups_.path_of(o.cgroup_id, wall_now())) {
-                p.cgroup = *path;
-                p.container = procfs::container_id(p.cgroup);
-                ++cgroup_from_id_;
-            }
         }
         if (p.exe.empty()) {
             // Gone (or a zombie) before /proc could be read, and no exec since we watch:
             // a forked child still running its parent's program has its parent's image.
-            auto parent = cache_.get(o.ppid);
+            // The parent as cached (no /proc read; exit events forget processes) when it
+            // started before the child: else its pid names a later process, or it was
+            // never cached.
+            const ProcessInfo* parent = cache_.cached(o.ppid);
+            std::optional<ProcessInfo> read;
+            if (!parent || parent->start_ticks > key.start_ticks) {
+                read = cache_.get(o.ppid, need);
+                parent = read && read->start_ticks <= key.start_ticks ? &*read : nullptr;
+            }
             if (parent && parent->comm == p.comm && !parent->exe.empty()) {
                 p.exe = parent->exe;
                 p.cmdline = parent->cmdline;

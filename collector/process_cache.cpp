@@ -24,7 +24,7 @@ std::string ProcessCache::user_name(std::uint32_t uid) {
     return users_[uid] = name;
 }
 
-std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
+std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid, Needs need) {
     const std::string dir = std::to_string(pid);
     auto stat_text = proc_.read_record(dir + "/stat");
     auto stat = stat_text ? procfs::parse_stat(*stat_text) : std::nullopt;
@@ -33,25 +33,21 @@ std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
         return std::nullopt;
     }
     if (auto it = cache_.find(pid); it != cache_.end()) {
-        if (it->second.start_ticks == stat->start_ticks) {
+        if (it->second.p.start_ticks == stat->start_ticks) {
             ++stats_.hits;
-            return it->second;
+            complete(dir, it->second, need);
+            return it->second.p;
         }
-        replaced_.push_back({pid, it->second.start_ticks});  // the pid was reused
+        replaced_.push_back({pid, it->second.p.start_ticks});  // the pid was reused
     }
     ++stats_.misses;
-    ProcessInfo p;
+    Entry e;
+    ProcessInfo& p = e.p;
     p.pid = pid;
     p.start_ticks = stat->start_ticks;
     p.start_time = ticks_to_wall(stat->start_ticks);
     p.ppid = stat->ppid;
     p.comm = stat->comm;
-    if (auto text = proc_.read_record(dir + "/status"))
-        if (auto st = procfs::parse_status(*text)) {
-            p.uid = st->uid;
-            p.gid = st->gid;
-            p.user = user_name(st->uid);
-        }
     // A zombie (gone, not yet reaped; or a leader whose threads live on) has no memory
     // map left: its cmdline is empty and its exe unreadable, so neither is read. Short-
     // lived processes are mostly found in that state.
@@ -60,23 +56,50 @@ std::optional<ProcessInfo> ProcessCache::get(std::int32_t pid) {
         if (auto raw = proc_.read_record(dir + "/cmdline")) p.cmdline = procfs::parse_cmdline(*raw);
     if (!zombie)
         if (auto exe = proc_.readlink(dir + "/exe")) p.exe = *exe;  // "... (deleted)" kept: it tells
-    if (auto text = proc_.read_record(dir + "/cgroup")) {
-        p.cgroup = procfs::parse_cgroup(*text);
-        p.container = procfs::container_id(p.cgroup);
-    }
-    cache_[pid] = p;
-    return p;
+    complete(dir, e, need);
+    return (cache_[pid] = std::move(e)).p;
 }
 
-std::optional<ProcessInfo> ProcessCache::get(const ProcessKey& key) {
-    auto p = get(key.pid);
+// Reads what `need` asks for and `e` lacks. What cannot be read stays empty, and is
+// not asked for again.
+void ProcessCache::complete(const std::string& dir, Entry& e, Needs need) {
+    if (need.ids && !e.ids) {
+        e.ids = true;
+        if (auto text = proc_.read_record(dir + "/status"))
+            if (auto st = procfs::parse_status(*text)) {
+                e.p.uid = st->uid;
+                e.p.gid = st->gid;
+                e.p.user = user_name(st->uid);
+            }
+    }
+    if (need.cgroup && !e.cgroup) {
+        e.cgroup = true;
+        if (auto text = proc_.read_record(dir + "/cgroup")) {
+            e.p.cgroup = procfs::parse_cgroup(*text);
+            e.p.container = procfs::container_id(e.p.cgroup);
+        }
+    }
+}
+
+std::optional<ProcessInfo> ProcessCache::get(const ProcessKey& key, Needs need) {
+    auto p = get(key.pid, need);
     if (p && p->start_ticks == key.start_ticks) return p;
     return std::nullopt;
 }
 
-std::optional<ProcessInfo> ProcessCache::reread(const ProcessKey& key) {
+std::optional<ProcessInfo> ProcessCache::reread(const ProcessKey& key, Needs need) {
     cache_.erase(key.pid);
-    return get(key);
+    return get(key, need);
+}
+
+void ProcessCache::forget(const ProcessKey& key) {
+    if (auto it = cache_.find(key.pid); it != cache_.end() && it->second.p.start_ticks == key.start_ticks)
+        cache_.erase(it);
+}
+
+const ProcessInfo* ProcessCache::cached(std::int32_t pid) const {
+    auto it = cache_.find(pid);
+    return it == cache_.end() ? nullptr : &it->second.p;
 }
 
 std::vector<ProcessKey> ProcessCache::sweep(const std::unordered_set<std::int32_t>& live_pids) {
@@ -84,7 +107,7 @@ std::vector<ProcessKey> ProcessCache::sweep(const std::unordered_set<std::int32_
     gone.swap(replaced_);
     for (auto it = cache_.begin(); it != cache_.end();) {
         if (!live_pids.count(it->first)) {
-            gone.push_back({it->first, it->second.start_ticks});
+            gone.push_back({it->first, it->second.p.start_ticks});
             it = cache_.erase(it);
         } else {
             ++it;

@@ -120,6 +120,44 @@ void sweep_reports_exits(void**) {
     assert_int_equal(cache.size(), 1);
 }
 
+// A kernel event carries the ids and the cgroup id: the cache then reads neither
+// /proc/PID/status nor /proc/PID/cgroup, and reads them when a later caller needs them.
+void reads_only_what_is_needed(void**) {
+    namespace fs = std::filesystem;
+    fs::path root = fs::temp_directory_path() / ("so-proc-" + std::to_string(getpid()));
+    fs::create_directories(root / "77");
+    auto put = [&](const char* name, const std::string& text) { std::ofstream(root / "77" / name) << text; };
+    put("stat", "77 (srv) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0");
+    put("status", "Name:\tsrv\nTgid:\t77\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\n");
+    put("cgroup", "0::/system.slice/docker-" + std::string(64, 'a') + ".scope\n");
+    put("cmdline", std::string("srv\0--port\0", 11));
+    fs::create_symlink("/usr/bin/srv", root / "77" / "exe");
+    const procfs::Reader proc(root.string());
+    ProcessCache cache(proc, 0, true);
+
+    auto image = cache.get(77, {.ids = false, .cgroup = false});
+    assert_true(image.has_value());
+    assert_str_eq(image->exe, "/usr/bin/srv");
+    assert_str_eq(image->cmdline, "srv --port");
+    assert_int_equal(image->uid, 0);   // not read
+    assert_str_eq(image->cgroup, "");  // not read
+    auto full = cache.get(77);         // the same process: what was left out is read now
+    assert_true(full.has_value());
+    assert_int_equal(full->uid, 1000);
+    assert_int_equal(full->gid, 100);
+    assert_str_eq(full->container, std::string(64, 'a').c_str());
+    assert_int_equal(cache.stats().misses, 1);
+    assert_int_equal(cache.stats().hits, 1);
+
+    // Without a /proc read: cached() until the exit of that very process forgets it.
+    assert_non_null(cache.cached(77));
+    cache.forget(ProcessKey{77, 4999});  // another process that had the pid
+    assert_non_null(cache.cached(77));
+    cache.forget(ProcessKey{77, 5000});
+    assert_null(cache.cached(77));
+    fs::remove_all(root);
+}
+
 // read_record() stops at a short read: the whole of a file however long, from the
 // kernel (a command line of 40 000 bytes, two and a half buffers) and from a plain file.
 void record_reads_are_whole(void**) {
@@ -166,6 +204,7 @@ int main() {
         cmocka_unit_test(process_details),
         cmocka_unit_test(no_cmdline_for_privacy),
         cmocka_unit_test(sweep_reports_exits),
+        cmocka_unit_test(reads_only_what_is_needed),
         cmocka_unit_test(record_reads_are_whole),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
