@@ -33,6 +33,21 @@ void finds_a_dumpcap_child(void**) {
     assert_false(has_dumpcap_child(proc.file(""), 100));
 }
 
+// Where the kernel lists each thread's children, only those are looked at: a dumpcap
+// child of another thread counts, a dumpcap of ours the lists leave out does not.
+void children_lists_are_read_first(void**) {
+    ScratchDir proc;
+    add_process(proc, "100", "100 (dumpcap) S 42 100 100 0 -1 4194304");
+    add_process(proc, "101", "101 (bash) S 42 101 101 0 -1 4194304");
+    std::filesystem::create_directories(proc.file("42/task/42"));
+    std::filesystem::create_directories(proc.file("42/task/43"));
+    std::ofstream(proc.file("42/task/42/children")) << "101 ";
+    std::ofstream(proc.file("42/task/43/children")) << "";
+    assert_false(has_dumpcap_child(proc.file(""), 42));
+    std::ofstream(proc.file("42/task/43/children")) << "100 ";
+    assert_true(has_dumpcap_child(proc.file(""), 42));
+}
+
 void missing_proc_is_not_live(void**) {
     ScratchDir proc;
     assert_false(has_dumpcap_child(proc.file("nonexistent"), 1));
@@ -48,6 +63,7 @@ void this_process_has_none(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(finds_a_dumpcap_child),
+        cmocka_unit_test(children_lists_are_read_first),
         cmocka_unit_test(missing_proc_is_not_live),
         cmocka_unit_test(this_process_has_none),
     };
