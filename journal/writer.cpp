@@ -335,7 +335,8 @@ void JournalWriter::set_counter(std::string_view name, std::int64_t value) {
 }
 
 TimeNs JournalWriter::flush_deadline() const {
-    return ops_.empty() ? INT64_MAX : std::max(first_pending_ + opt_.flush_delay, retry_at_);
+    return ops_.empty() ? INT64_MAX
+                        : std::max({first_pending_ + opt_.flush_delay, last_commit_ + opt_.commit_gap, retry_at_});
 }
 
 std::int64_t JournalWriter::process_row(const ProcessKey& key) {
@@ -411,6 +412,7 @@ void JournalWriter::flush() {
         throw;
     }
     retry_at_ = 0;
+    last_commit_ = wall_now();
     if (!exited.empty()) {  // every image of the processes: one pass over each map
         std::unordered_set<ProcessKey, ProcessKeyHash> gone;
         for (const ProcessKey& k : exited) gone.insert({k.pid, k.start_ticks, 0});

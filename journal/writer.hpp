@@ -18,6 +18,9 @@ struct WriterOptions {
     // A row becomes visible to readers at most this long after its event, plus the
     // time of one commit. Under load one transaction carries everything queued meanwhile.
     TimeNs flush_delay = 20 * 1'000'000;
+    // Commits are at least this far apart: each writes the same few pages (table and
+    // index leaves) however few rows it carries, so under load fewer, larger ones.
+    TimeNs commit_gap = 50 * 1'000'000;
     std::size_t max_batch = 20000;  // flush early when this many operations wait
     // While the journal cannot be written (disk full), at most this many operations
     // wait in memory (about 150 bytes each); beyond it the oldest are dropped.
@@ -150,6 +153,7 @@ private:
     TimeNs retry_at_ = 0;  // after a failed flush, the next attempt
     std::vector<Op> ops_;
     TimeNs first_pending_ = 0;
+    TimeNs last_commit_ = INT64_MIN / 2;
     // Process details waiting to be written, and rows already written this run.
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> process_info_;
     std::unordered_map<ProcessKey, std::int64_t, ProcessKeyHash> process_ids_;

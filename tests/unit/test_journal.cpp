@@ -92,9 +92,15 @@ void rows_visible_only_after_flush(void**) {
     assert_true(w.flush_deadline() <= wall_now() + 20 * 1'000'000);
     JournalReader r(path);
     assert_int_equal(all_sockets(r).size(), 0);
+    TimeNs before = wall_now();
     w.flush();
+    TimeNs after = wall_now();
     assert_int_equal(all_sockets(r).size(), 1);  // a concurrent reader sees the commit
     assert_int_equal(w.flush_deadline(), INT64_MAX);
+    // Under load, commits are at least 50 ms apart: the next waits for that.
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:3", "10.0.0.2:2", kT0), process(1, 1, "a"));
+    assert_true(w.flush_deadline() >= before + 50 * 1'000'000);
+    assert_true(w.flush_deadline() <= after + 50 * 1'000'000);
 }
 
 void file_mode_is_0640(void**) {
