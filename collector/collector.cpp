@@ -29,10 +29,10 @@ constexpr TimeNs kCounterInterval = kNsPerSec;
 constexpr TimeNs kRetentionInterval = 60 * kNsPerSec;
 constexpr TimeNs kRetryInterval = kNsPerSec;
 // Kernel events are read in batches: once the ring buffer has been read, the next
-// read waits this long (the journal is written every 20 ms anyway), so that a storm
-// of connections wakes the collector a few hundred times a second rather than once
-// per event. An event after a quiet spell is still read at once.
-constexpr TimeNs kEventBatch = 5 * kNsPerMs;
+// read waits this long (under load the journal is committed every 50 ms anyway), so
+// that a storm of connections wakes the collector a hundred times a second rather than
+// once per event. An event after a quiet spell is still read at once.
+constexpr TimeNs kEventBatch = 10 * kNsPerMs;
 
 class SignalFd {
 public:
