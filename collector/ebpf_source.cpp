@@ -80,8 +80,11 @@ public:
         ring_buffer__consume(rb_);  // events before the snapshot first
         ++resyncs_;
         next_resync_ = now + kResyncInterval;
-        forget_exited(now);
-        if (progs_->has_iterators() && resync_from_iterators(now)) resync_icmp_raw(now);
+        // One walk of /proc: the processes alive and a member of each network namespace.
+        std::unordered_set<std::int32_t> live;
+        const auto members = procfs::netns_members(proc_, &live);
+        forget_exited(now, live);
+        if (progs_->has_iterators() && resync_from_iterators(now, members)) resync_icmp_raw(now, members);
         else resync_from_procfs(now);
     }
 
@@ -109,6 +112,7 @@ public:
         w.set_counter("ebpf.links_replaced", std::int64_t(progs_->replaced().size()));
         w.set_counter("iterator.sockets", std::int64_t(iterator_sockets_));
         w.set_counter("iterator.unowned", std::int64_t(iterator_unowned_));
+        w.set_counter("iterator.fd_scans", std::int64_t(fd_scans_));
         w.set_counter("cache.hits", std::int64_t(resolved_hits_ + cache_.stats().hits));
         w.set_counter("cache.misses", std::int64_t(resolved_misses_));
         w.set_counter("process.details_from_exec", std::int64_t(from_exec_));
@@ -281,9 +285,7 @@ private:
 
     // Exit events normally forget processes; this catches the ones whose exit was lost
     // (or a kernel without the exit tracepoint), so that the caches stay bounded.
-    void forget_exited(TimeNs now) {
-        auto pids = proc_.pids();
-        std::unordered_set<std::int32_t> live(pids.begin(), pids.end());
+    void forget_exited(TimeNs now, const std::unordered_set<std::int32_t>& live) {
         for (const ProcessKey& k : cache_.sweep(live)) table_.process_exited(k, now);
         auto gone = [&](const auto& entry) { return !live.count(entry.first.pid); };
         std::erase_if(resolved_, gone);
@@ -292,12 +294,12 @@ private:
 
     // Iterators list one network namespace each: iterate every namespace a process
     // uses. Returns the namespaces covered; empty when even our own failed.
-    std::unordered_set<std::uint64_t> iterate_namespaces(std::vector<IterRecord>& records) {
+    std::unordered_set<std::uint64_t> iterate_namespaces(std::vector<IterRecord>& records,
+                                                         std::unordered_map<std::uint64_t, std::int32_t> members) {
         std::unordered_set<std::uint64_t> covered;
         auto own_link = proc_.readlink("self/ns/net");
         std::uint64_t own = 0;  // 0: unknown (then every namespace is entered)
         if (own_link) own = procfs::parse_inode_link(*own_link, "net").value_or(0);
-        auto members = procfs::netns_members(proc_);
         members.erase(own);
         auto pass = [&](int netns_fd, std::string& error) {
             std::vector<IterRecord> found;
@@ -327,19 +329,20 @@ private:
         return covered;
     }
 
-    bool resync_from_iterators(TimeNs now) {
+    bool resync_from_iterators(TimeNs now, const std::unordered_map<std::uint64_t, std::int32_t>& members) {
         std::vector<IterRecord> records;
-        auto covered = iterate_namespaces(records);
+        auto covered = iterate_namespaces(records, members);
         if (covered.empty()) return false;
         iterator_sockets_ = records.size();
         std::optional<procfs::InodeOwners> holders;  // /proc/PID/fd, read when needed
-        std::unordered_set<std::uint64_t> seen;
+        std::unordered_set<std::uint64_t> seen, unowned;
         seen.reserve(records.size());
         for (const IterRecord& r : records) {
             if (!r.cookie) continue;
             seen.insert(r.cookie);
-            resync_one(r, now, holders);
+            resync_one(r, now, holders, unowned);
         }
+        unowned_.swap(unowned);
         // What the iterators cover (TCP, UDP) and they did not list has gone. Sockets
         // that events opened during the pass are not in it: leave those alone.
         std::size_t closed = table_.close_missing(seen, now, [&](std::uint64_t ident, const SocketRecord& s) {
@@ -355,7 +358,8 @@ private:
     // (recorded in the kernel); for an accepted socket no process has used yet, the
     // acceptor the events named, else whoever holds it in /proc, else the listener's
     // owner (not accepted yet); for a socket older than the programs, its holder.
-    void resync_one(const IterRecord& r, TimeNs now, std::optional<procfs::InodeOwners>& holders) {
+    void resync_one(const IterRecord& r, TimeNs now, std::optional<procfs::InodeOwners>& holders,
+                    std::unordered_set<std::uint64_t>& unowned) {
         auto known = table_.find(r.cookie);
         bool same = known && same_tuple(known->s, r.tuple);
         std::optional<ProcessInfo> owner;
@@ -365,10 +369,14 @@ private:
         } else if (same) {
             table_.keep(r.cookie);  // events (accept) named the owner; the kernel knows no newer
             return;
-        } else if (r.inode) {
+        } else if (r.inode && !unowned_.count(r.cookie)) {
+            // Every process's fd table: once for a socket in none of them (a kernel
+            // socket such as an NFS client's, one only in flight in SCM_RIGHTS), not at
+            // every resync (a host's thousands of processes: a second of CPU each time).
             if (!holders) {
                 procfs::Snapshot stats;
                 holders = procfs::scan_fd_tables(proc_, stats);
+                ++fd_scans_;
             }
             auto it = holders->socket_owner.find(r.inode);
             if (it != holders->socket_owner.end()) {
@@ -379,6 +387,7 @@ private:
         if (!owner && r.owner) owner = resolve(*r.owner);
         if (!owner) {
             ++iterator_unowned_;  // orphaned by close(), or in no fd table we may read
+            unowned.insert(r.cookie);
             return;
         }
         // New to us: since its owner started (we cannot know when it opened). Known
@@ -403,7 +412,7 @@ private:
 
     // ICMP and raw sockets, which no iterator lists, from procfs: those no event told
     // us about (older than the programs, e.g. a ping started before the collector).
-    void resync_icmp_raw(TimeNs now) {
+    void resync_icmp_raw(TimeNs now, const std::unordered_map<std::uint64_t, std::int32_t>& members) {
         std::unordered_map<TupleKey, std::vector<std::uint64_t>, TupleKeyHash> from_events;  // tuple → netns
         table_.for_each([&](std::uint64_t ident, const SocketRecord& s) {
             if (!is_inode_ident(ident) && icmp_or_raw(s.proto))
@@ -414,7 +423,8 @@ private:
             auto it = from_events.find(TupleKey::of(o.proto, o.local, o.remote));
             return it != from_events.end() && std::find(it->second.begin(), it->second.end(), o.netns) != it->second.end();
         };
-        procfs::Snapshot snap = procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw}, known);
+        procfs::Snapshot snap =
+            procfs::take_snapshot_of(proc_, {Proto::icmp, Proto::icmpv6, Proto::raw}, known, &members);
         std::unordered_set<std::uint64_t> seen;
         for (const auto& o : snap.sockets) {
             std::uint64_t ident = inode_ident(o.inode);
@@ -448,11 +458,12 @@ private:
     TimeNs next_tick_ = 0, next_offset_ = 0, next_resync_ = 0;
     std::uint64_t last_lost_ = 0, lost_at_start_ = 0;
     std::unordered_map<ProcessKey, ProcessInfo, ProcessKeyHash> resolved_;  // by process: its current image
+    std::unordered_set<std::uint64_t> unowned_;  // cookies of sockets in no fd table at the last resync
     std::unordered_map<ProcessKey, ExecInfo, ProcessKeyHash> execs_;        // by process: its last exec
     std::uint64_t handoffs_ = 0, no_cookie_ = 0;
     std::uint64_t events_ = 0, undecodable_ = 0, socket_events_ = 0, accepts_ = 0, closes_ = 0, execs_seen_ = 0,
                   exits_ = 0, resyncs_ = 0, iterator_sockets_ = 0,
-                  iterator_unowned_ = 0;
+                  iterator_unowned_ = 0, fd_scans_ = 0;
     std::uint64_t resolved_hits_ = 0, resolved_misses_ = 0, from_exec_ = 0, from_procfs_ = 0, from_parent_ = 0,
                   details_missing_ = 0, cgroup_from_id_ = 0;
 };

@@ -131,9 +131,10 @@ std::unordered_map<std::uint64_t, std::int32_t> netns_members(const Reader& proc
 }
 
 Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
-                          const std::function<bool(const OwnedSocket&)>& known) {
+                          const std::function<bool(const OwnedSocket&)>& known,
+                          const std::unordered_map<std::uint64_t, std::int32_t>* given) {
     Snapshot snap;
-    auto members = netns_members(proc, &snap.pids);
+    auto members = given ? *given : netns_members(proc, &snap.pids);
     auto want = [&](Proto p) { return std::find(protos.begin(), protos.end(), p) != protos.end(); };
     std::vector<TableEntry> unknown;
     for (TableEntry& t : read_tables(proc, std::move(members), want, snap)) {

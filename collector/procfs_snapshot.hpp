@@ -42,8 +42,11 @@ std::unordered_map<std::uint64_t, std::int32_t> netns_members(const Reader& proc
 // The same for the listed protocols only (e.g. the ICMP and raw sockets that the BPF
 // iterators do not cover). Sockets `known` says the caller already has come back with
 // pid 0; the fd tables, the costly part, are read only when some other socket exists.
+// `members`: the namespaces netns_members() gave the caller just before (one walk of
+// /proc serves both); nullptr: walked here.
 Snapshot take_snapshot_of(const Reader& proc, std::initializer_list<Proto> protos,
-                          const std::function<bool(const OwnedSocket&)>& known);
+                          const std::function<bool(const OwnedSocket&)>& known,
+                          const std::unordered_map<std::uint64_t, std::int32_t>* members = nullptr);
 
 // The process that owns a socket in /proc's view. Several processes may hold one
 // socket (a forked child, a pre-fork server's workers, systemd and the service it
