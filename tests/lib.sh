@@ -54,6 +54,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # json_fields FILE KEY...: the keys' values of the single JSON object in FILE, one line.
 json_fields() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(str(d[k]) for k in sys.argv[2:]))' "$@"; }
 
+# run_counters JOURNAL NAME...: the named counters of the journal's last run, one line.
+run_counters() {
+  "$SOCKOWNER" stats --journal "$1" --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["runs"][-1]["counters"]
+print(" ".join(str(c[k]) for k in sys.argv[1:]))' "${@:2}"
+}
+
 # json_get FILE KEY: a key of the single JSON object in FILE.
 json_get() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' "$1" "$2"; }
 

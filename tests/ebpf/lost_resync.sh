@@ -58,11 +58,7 @@ wait_until 5 grep -q 'events lost' "$WORK/collector.log" || { cat "$WORK/collect
 sleep 0.5
 stop_collector
 
-"$SOCKOWNER" stats --journal "$J" --json >"$WORK/stats.json"
-read -r lost resyncs rb < <(python3 -c '
-import json, sys
-c = json.load(open(sys.argv[1]))["runs"][-1]["counters"]
-print(c["ebpf.lost"], c["ebpf.resyncs"], c["ebpf.ring_buffer_bytes"])' "$WORK/stats.json")
+read -r lost resyncs rb < <(run_counters "$J" ebpf.lost ebpf.resyncs ebpf.ring_buffer_bytes)
 [ "$rb" -eq 65536 ] || fail "ring buffer $rb bytes, expected 65536"
 [ "$lost" -gt 0 ] || fail "no lost events counted"
 [ "$resyncs" -ge 2 ] || fail "$resyncs resyncs: the loss did not trigger one"

@@ -44,11 +44,7 @@ done
 sleep 0.5
 stop_collector
 
-"$SOCKOWNER" stats --journal "$J" --json >"$WORK/stats.json"
-read -r resyncs scans unowned < <(python3 -c '
-import json, sys
-c = json.load(open(sys.argv[1]))["runs"][-1]["counters"]
-print(c["ebpf.resyncs"], c["iterator.fd_scans"], c["iterator.unowned"])' "$WORK/stats.json")
+read -r resyncs scans unowned < <(run_counters "$J" ebpf.resyncs iterator.fd_scans iterator.unowned)
 echo "resyncs $resyncs, fd table scans $scans, unowned sockets counted $unowned"
 [ "$resyncs" -ge 3 ] || fail "$resyncs resyncs: the losses did not trigger two"
 [ "$unowned" -ge 3 ] || fail "the listener was not seen unowned at each resync ($unowned)"
