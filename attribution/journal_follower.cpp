@@ -47,6 +47,8 @@ void JournalFollower::forget() {
     socket_feed_ = {};
     process_seq_ = 0;
     loaded_ = windowed_ = has_window_ = false;
+    ahead_.reset();
+    ahead_step_ = 0;
     epoch_ = next_epoch();
 }
 
@@ -120,27 +122,43 @@ void JournalFollower::read_changes() {
     }
 }
 
+// What reads by time ask for (the processes not read yet) and do with each row.
+JournalReader::WantProcess JournalFollower::wanted() {
+    return [this](std::int64_t id) { return !processes_.count(id); };
+}
+
+JournalReader::IntervalFn JournalFollower::taken() {
+    return [this](const SocketRow& r, const ProcessRow* p) {
+        if (p) take_process(*p);
+        take_socket(r);
+    };
+}
+
 // Reads what [from, to] adds to the window: forward by the intervals opened since its
 // end (those opened before it that reach into it overlap the window: read already),
 // backward by those overlapping the new part. Each step at least a minute and at most
 // an hour, growing with the window, so that a capture read in order costs few reads.
 void JournalFollower::read_window(TimeNs from, TimeNs to) {
-    constexpr TimeNs kMinStep = 60'000'000'000, kMaxStep = 3'600'000'000'000;
-    auto want = [this](std::int64_t id) { return !processes_.count(id); };
-    auto take = [this](const SocketRow& r, const ProcessRow* p) {
-        if (p) take_process(*p);
-        take_socket(r);
-    };
+    constexpr TimeNs kMinStep = 60'000'000'000, kFirstAheadStep = 1'000'000'000;
+    const JournalReader::WantProcess want = wanted();
+    const JournalReader::IntervalFn take = taken();
     if (!has_window_) {
         window_from_ = time_add(from, -kMinStep);
-        window_to_ = time_add(to, kMinStep);
+        // Read ahead: the first step short, so that the next is read beside it.
+        window_to_ = time_add(to, read_ahead_ ? kFirstAheadStep : kMinStep);
         ++window_reads_;
         reader_->sockets_overlapping(window_from_, window_to_, want, take);
         has_window_ = true;
+        if (read_ahead_) {
+            ahead_step_ = kFirstAheadStep;
+            read_forward(window_to_);  // starts the read of the next step
+        }
         return;
     }
     TimeNs step = std::clamp(window_to_ - window_from_, kMinStep, kMaxStep);
-    if (to > window_to_) {
+    if (read_ahead_) {
+        if (to > window_to_) read_forward(to);
+    } else if (to > window_to_) {
         TimeNs end = std::max(to, time_add(window_to_, step));
         ++window_reads_;
         reader_->sockets_opened(window_to_, end, want, take);
@@ -152,6 +170,47 @@ void JournalFollower::read_window(TimeNs from, TimeNs to) {
         reader_->sockets_overlapping(start, window_from_, want, take);
         window_from_ = start;
     }
+}
+
+// Read ahead: the step read beside the last one first, then what `to` needs beyond it
+// (a gap in the capture), then the next step started: twice as long (up to an hour),
+// or shorter where the last one brought more than kAheadRows (memory stays bounded).
+void JournalFollower::read_forward(TimeNs to) {
+    std::size_t rows = 0;
+    if (ahead_ && ahead_->pending()) {
+        ++window_reads_;
+        ++ahead_reads_;
+        const JournalReadAhead::Batch& b = ahead_->take();
+        take_batch(b);
+        rows = b.sockets.size();
+    }
+    if (to > window_to_) {
+        TimeNs end = std::max(to, time_add(window_to_, ahead_step_));
+        ++window_reads_;
+        reader_->sockets_opened(window_to_, end, wanted(), taken());
+        window_to_ = end;
+    }
+    constexpr std::size_t kAheadRows = 16384;
+    constexpr TimeNs kMinAheadStep = 1'000'000;
+    if (rows > kAheadRows)
+        ahead_step_ = std::max(kMinAheadStep, TimeNs(double(ahead_step_) * kAheadRows / double(rows)));
+    else if (rows < kAheadRows / 2)
+        ahead_step_ = std::min(2 * ahead_step_, kMaxStep);
+    if (!ahead_) ahead_ = std::make_unique<JournalReadAhead>(path_, dev_, ino_);
+    ahead_->start(window_to_, time_add(window_to_, ahead_step_));
+}
+
+void JournalFollower::take_batch(const JournalReadAhead::Batch& batch) {
+    // A process comes with the first batch that names it: taken unless a read here
+    // took it meanwhile; one missing from both (never, but cheap to make sure) is asked for.
+    for (const ProcessRow& p : batch.processes)
+        if (!processes_.count(p.id)) take_process(p);
+    for (const SocketRow& r : batch.sockets) {
+        if (r.process_id > 0 && !processes_.count(r.process_id))
+            if (auto p = reader_->process(r.process_id)) take_process(*p);
+        take_socket(r);
+    }
+    window_to_ = batch.until;
 }
 
 void JournalFollower::cover(TimeNs from, TimeNs to) {
@@ -200,6 +259,11 @@ void JournalFollower::refresh(TimeNs min_interval) {
         if (!reader_) return;
     }
     try {
+        if (loaded_ && read_ahead_) {
+            // Rows read ahead on another connection could be older than the feed's.
+            read_ahead_ = false;
+            ahead_.reset();
+        }
         if (rows_deleted()) {
             // Rows are never removed from the index: read the journal again (a new
             // epoch; frames keep their labels).

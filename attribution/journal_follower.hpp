@@ -8,6 +8,7 @@
 
 #include "host_coverage.hpp"
 #include "id_map.hpp"
+#include "journal_read_ahead.hpp"
 #include "owner_index.hpp"
 #include "reader.hpp"
 #include "timeutil.hpp"
@@ -34,6 +35,8 @@ public:
     // (it applies retention every minute); once a quarter of the rows read are gone,
     // the journal is read again from the start, so that memory follows the journal.
     static constexpr TimeNs kRetentionCheckInterval = 60'000'000'000;
+    // The longest step cover() reads at once.
+    static constexpr TimeNs kMaxStep = 3'600'000'000'000;
 
     explicit JournalFollower(std::string path, Clock clock = monotonic_now);
 
@@ -48,6 +51,12 @@ public:
     void cover(TimeNs from, TimeNs to);
     // Reading by time (cover()) rather than the whole journal at once.
     bool windowed() const { return windowed_; }
+    // For a capture read in time order against a journal read once (one refresh()):
+    // cover() reads the next stretch of time on another thread while the caller works
+    // through this one, in steps from a second doubling up to an hour (fewer where the
+    // journal is dense: some 16 000 rows a step). A later
+    // refresh() turns it off (the rows it reads would be older than the feed's).
+    void read_ahead(bool on) { read_ahead_ = on; }
 
     // True once the journal was read; its rows stay usable after a later failure.
     bool usable() const { return reader_ != nullptr || index_.size() > 0; }
@@ -70,12 +79,17 @@ public:
 
     std::int64_t reads() const { return reads_; }  // change-feed reads made, for tests and benchmarks
     std::int64_t window_reads() const { return window_reads_; }  // cover() reads made
+    std::int64_t ahead_reads() const { return ahead_reads_; }    // those read ahead, on the other thread
     TimeNs load_time() const { return load_time_; }  // how long the first read took
 
 private:
     void open();
     void read_changes();
     void read_window(TimeNs from, TimeNs to);
+    void read_forward(TimeNs to);
+    JournalReader::WantProcess wanted();
+    JournalReader::IntervalFn taken();
+    void take_batch(const JournalReadAhead::Batch& batch);
     void take_socket(const SocketRow& r);
     void take_process(const ProcessRow& p);
     void fail(const std::exception& e);
@@ -92,8 +106,11 @@ private:
     bool looked_ = false, open_attempted_ = false, loaded_ = false;
     bool windowed_ = false, has_window_ = false;
     TimeNs window_from_ = 0, window_to_ = 0;  // every interval overlapping it is in the index
+    bool read_ahead_ = false;
+    std::unique_ptr<JournalReadAhead> ahead_;  // reading (window_to_, window_to_ + ahead_step_]
+    TimeNs ahead_step_ = 0;
     SocketFeed socket_feed_;
-    std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0;
+    std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0, ahead_reads_ = 0;
     std::uint64_t process_generation_ = 0;
     std::uint64_t epoch_;
     TimeNs load_time_ = 0;

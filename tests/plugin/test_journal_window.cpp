@@ -5,6 +5,8 @@
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -194,6 +196,84 @@ void same_answers_as_the_whole_journal(void**) {
     assert_true(found > 1500);  // the comparison is not all "none"
 }
 
+// Read ahead (annotate's capture in time order): lookups mostly forward, some back, a
+// gap of hours, and a dense stretch of 40 000 intervals in two seconds (the step
+// shrinks); the same answers as from the whole journal, most rows read on the other thread.
+void read_ahead_answers_as_the_whole_journal(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    std::mt19937_64 rng(777);
+    struct Conn {
+        Endpoint local, remote;
+        TimeNs opened;
+    };
+    std::vector<Conn> conns;
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        w.open_socket(sock(Proto::udp, "0.0.0.0:53", "0.0.0.0:0", kT0), process(53, 5, "dnsmasq"));
+        auto add = [&](int i, TimeNs opened, TimeNs length) {
+            std::string local = "10.0." + std::to_string(1 + i / 60000) + ".1:" + std::to_string(1024 + i % 60000);
+            auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.9.2:443", opened),
+                                    process(2000 + i % 5000, 1 + i % 5000, "client"));
+            w.close_socket(id, opened + length);
+            conns.push_back({ep(local.c_str()), ep("10.0.9.2:443"), opened});
+        };
+        int i = 0;
+        for (; i < 3000; ++i) add(i, kT0 + TimeNs(rng() % std::uint64_t(6 * kHour)), TimeNs(rng() % std::uint64_t(5 * kMin)));
+        for (; i < 43000; ++i) add(i, kT0 + 2 * kHour + TimeNs(rng() % std::uint64_t(2 * kSec)), kSec / 10);
+        for (; i < 44000; ++i) add(i, kT0 + 20 * kHour + TimeNs(rng() % std::uint64_t(kHour)), kMin);
+    }
+    std::sort(conns.begin(), conns.end(), [](const Conn& a, const Conn& b) { return a.opened < b.opened; });
+    ScratchDir copies;
+    FakeClock clk;
+    JournalFollower ahead(path, clk.clock()), whole(copy_without_window(copies, path), clk.clock());
+    ahead.read_ahead(true);
+    ahead.refresh(0);
+    whole.refresh(0);
+    int found = 0;
+    for (std::size_t n = 0; n < conns.size(); n += 7) {
+        // In time order, one in 50 a minute back.
+        const Conn& c = conns[n % 50 == 0 && n > 0 ? n - 1 : n];
+        TimeNs at = c.opened + (n % 50 == 0 ? -kMin : kSec / 20);
+        Proto p = n % 10 == 0 ? Proto::udp : Proto::tcp;
+        Endpoint local = p == Proto::udp ? ep("10.0.1.1:53") : c.local;
+        auto a = find(ahead, p, local, c.remote, at), b = find(whole, p, local, c.remote, at);
+        assert_int_equal(a.has_value(), b.has_value());
+        if (!a) continue;
+        ++found;
+        assert_int_equal(a->socket->id, b->socket->id);
+        const ProcessRow* pa = ahead.process(a->socket->process_id);
+        assert_non_null(pa);
+        assert_int_equal(pa->p.pid, whole.process(b->socket->process_id)->p.pid);
+    }
+    assert_true(found > 5000);
+    assert_string_equal(ahead.error().c_str(), "");
+    assert_true(ahead.ahead_reads() > 10);
+    assert_true(ahead.ahead_reads() * 2 > ahead.window_reads());  // most reads: rows came in the background
+}
+
+// The read-ahead opens the journal again: a file put in its place meanwhile is not read
+// as if it were the same journal, and the error says so.
+void read_ahead_notices_a_replaced_journal(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        ten_hours(w);
+    }
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.read_ahead(true);
+    f.refresh(0);
+    std::filesystem::rename(path, dir.file("old.db"));
+    std::filesystem::copy_file(dir.file("old.db"), path);
+    TimeNs at = kT0 + kSec / 2;
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30000", "10.0.0.2:80", at), 1000);  // read here: the file open
+    for (TimeNs t = at; t < kT0 + kHour && f.error().empty(); t += kMin) owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.2:80", t);
+    assert_non_null(std::strstr(f.error().c_str(), "replaced while read"));
+}
+
 }  // namespace
 
 int main() {
@@ -202,6 +282,8 @@ int main() {
         cmocka_unit_test(later_rows_come_with_the_feed),
         cmocka_unit_test(journal_without_the_indexes_is_read_whole),
         cmocka_unit_test(same_answers_as_the_whole_journal),
+        cmocka_unit_test(read_ahead_answers_as_the_whole_journal),
+        cmocka_unit_test(read_ahead_notices_a_replaced_journal),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

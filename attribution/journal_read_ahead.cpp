@@ -1,0 +1,77 @@
+#include "journal_read_ahead.hpp"
+
+#include <sys/stat.h>
+
+#include <utility>
+
+namespace sockowner::attribution {
+
+JournalReadAhead::JournalReadAhead(std::string path, dev_t dev, ino_t ino) : path_(std::move(path)), dev_(dev), ino_(ino) {}
+
+JournalReadAhead::~JournalReadAhead() { stop(); }
+
+void JournalReadAhead::stop() {
+    if (thread_.joinable()) {
+        stop_ = true;
+        thread_.join();
+        stop_ = false;
+    }
+    if (started_) drop();
+    started_ = false;
+    error_ = nullptr;
+}
+
+void JournalReadAhead::drop() {
+    // Its processes never reached the caller: sent again with a later batch.
+    for (const ProcessRow& p : batch_.processes) delivered_.erase(p.id);
+    batch_.processes.clear();
+    batch_.sockets.clear();
+}
+
+void JournalReadAhead::start(TimeNs after, TimeNs until) {
+    stop();
+    batch_.after = after;
+    batch_.until = until;
+    batch_.sockets.clear();  // their memory kept for this read
+    batch_.processes.clear();
+    started_ = true;
+    thread_ = std::thread([this] { run(); });
+}
+
+void JournalReadAhead::run() {
+    try {
+        if (!reader_) {
+            auto reader = std::make_unique<JournalReader>(path_);
+            struct stat st{};
+            // The file the caller reads, not one put in its place since.
+            if (::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_)
+                throw JournalError(path_ + ": replaced while read");
+            reader_ = std::move(reader);
+        }
+        auto want = [this](std::int64_t id) { return !delivered_.count(id); };
+        reader_->sockets_opened(batch_.after, batch_.until, want, [this](const SocketRow& s, const ProcessRow* p) {
+            if (stop_) throw Stopped{};
+            batch_.sockets.push_back(s);
+            if (p) {
+                batch_.processes.push_back(*p);
+                delivered_.insert(p->id);
+            }
+        });
+    } catch (const Stopped&) {
+    } catch (...) {
+        error_ = std::current_exception();
+    }
+}
+
+const JournalReadAhead::Batch& JournalReadAhead::take() {
+    if (thread_.joinable()) thread_.join();
+    started_ = false;
+    if (std::exception_ptr e = std::exchange(error_, nullptr)) {
+        drop();
+        reader_.reset();  // opened again (and checked) by the next read
+        std::rethrow_exception(e);
+    }
+    return batch_;
+}
+
+}  // namespace sockowner::attribution
