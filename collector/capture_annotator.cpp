@@ -75,12 +75,19 @@ CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) 
     auto source = [&](const SideOwner& o) { return o.is_process() ? journal_.socket_source(o.socket_id).data() : nullptr; };
     Key key{owners.src.how, owners.dst.how, owners.src.process_id, owners.dst.process_id, source(owners.src),
             source(owners.dst)};
-    if (last_ && key == last_key_) return *last_;  // the flow of the packet before, most often
+    if (last_[0] && key == last_key_[0]) return *last_[0];  // the flow of the packet before, most often
+    if (last_[1] && key == last_key_[1]) {                    // or its other direction
+        std::swap(last_key_[0], last_key_[1]);
+        std::swap(last_[0], last_[1]);
+        return *last_[0];
+    }
     bool added = false;
     std::uint32_t n = keys_.intern(key, &added);
-    last_key_ = key;
-    if (!added) return *(last_ = &rendered_[n]);
-    Rendered& r = *(last_ = &rendered_.emplace_back());  // number n: keys are numbered in order
+    last_key_[1] = last_key_[0];
+    last_[1] = last_[0];
+    last_key_[0] = key;
+    if (!added) return *(last_[0] = &rendered_[n]);
+    Rendered& r = *(last_[0] = &rendered_.emplace_back());  // number n: keys are numbered in order
     const End& src = end(0, owners.src, key.src_source);
     const End& dst = end(1, owners.dst, key.dst_source);
     // Also when neither end is known: "sockowner: ? → ?" says the packet was looked up.

@@ -98,8 +98,9 @@ private:
     attribution::Interned<Key, KeyHash> keys_;
     std::deque<Rendered> rendered_;  // by the key's number; never moved
     std::unordered_map<EndKey, End, EndKeyHash> ends_;
-    Key last_key_{};
-    Rendered* last_ = nullptr;
+    // The last two flows' keys: a conversation's two directions take turns.
+    Key last_key_[2]{};
+    Rendered* last_[2] = {nullptr, nullptr};
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> darwin_;  // (pid, name) → block index
 };
 
