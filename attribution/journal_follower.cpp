@@ -178,11 +178,15 @@ void JournalFollower::read_window(TimeNs from, TimeNs to) {
 void JournalFollower::read_forward(TimeNs to) {
     std::size_t rows = 0;
     if (ahead_ && ahead_->pending()) {
-        ++window_reads_;
-        ++ahead_reads_;
         const JournalReadAhead::Batch& b = ahead_->take();
-        take_batch(b);
-        rows = b.sockets.size();
+        if (b.complete) {
+            ++window_reads_;
+            ++ahead_reads_;
+            take_batch(b);
+            rows = b.sockets.size();
+        } else {
+            rows = 4 * ahead_max_rows_;  // at least: the next steps much shorter
+        }
     }
     if (to > window_to_) {
         TimeNs end = std::max(to, time_add(window_to_, ahead_step_));
@@ -196,7 +200,7 @@ void JournalFollower::read_forward(TimeNs to) {
         ahead_step_ = std::max(kMinAheadStep, TimeNs(double(ahead_step_) * kAheadRows / double(rows)));
     else if (rows < kAheadRows / 2)
         ahead_step_ = std::min(2 * ahead_step_, kMaxStep);
-    if (!ahead_) ahead_ = std::make_unique<JournalReadAhead>(path_, dev_, ino_);
+    if (!ahead_) ahead_ = std::make_unique<JournalReadAhead>(path_, dev_, ino_, ahead_max_rows_);
     ahead_->start(window_to_, time_add(window_to_, ahead_step_));
 }
 

@@ -56,7 +56,11 @@ public:
     // through this one, in steps from a second doubling up to an hour (fewer where the
     // journal is dense: some 16 000 rows a step). A later
     // refresh() turns it off (the rows it reads would be older than the feed's).
-    void read_ahead(bool on) { read_ahead_ = on; }
+    // `max_rows`: a step's rows held at most (JournalReadAhead), for tests.
+    void read_ahead(bool on, std::size_t max_rows = JournalReadAhead::kMaxRows) {
+        read_ahead_ = on;
+        ahead_max_rows_ = max_rows;
+    }
 
     // True once the journal was read; its rows stay usable after a later failure.
     bool usable() const { return reader_ != nullptr || index_.size() > 0; }
@@ -109,6 +113,7 @@ private:
     bool read_ahead_ = false;
     std::unique_ptr<JournalReadAhead> ahead_;  // reading (window_to_, window_to_ + ahead_step_]
     TimeNs ahead_step_ = 0;
+    std::size_t ahead_max_rows_ = JournalReadAhead::kMaxRows;
     SocketFeed socket_feed_;
     std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0, ahead_reads_ = 0;
     std::uint64_t process_generation_ = 0;

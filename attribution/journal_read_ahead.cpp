@@ -6,7 +6,8 @@
 
 namespace sockowner::attribution {
 
-JournalReadAhead::JournalReadAhead(std::string path, dev_t dev, ino_t ino) : path_(std::move(path)), dev_(dev), ino_(ino) {}
+JournalReadAhead::JournalReadAhead(std::string path, dev_t dev, ino_t ino, std::size_t max_rows)
+    : path_(std::move(path)), dev_(dev), ino_(ino), max_rows_(max_rows) {}
 
 JournalReadAhead::~JournalReadAhead() { stop(); }
 
@@ -34,6 +35,7 @@ void JournalReadAhead::start(TimeNs after, TimeNs until) {
     batch_.until = until;
     batch_.sockets.clear();  // their memory kept for this read
     batch_.processes.clear();
+    batch_.complete = true;
     started_ = true;
     thread_ = std::thread([this] { run(); });
 }
@@ -51,6 +53,7 @@ void JournalReadAhead::run() {
         auto want = [this](std::int64_t id) { return !delivered_.count(id); };
         reader_->sockets_opened(batch_.after, batch_.until, want, [this](const SocketRow& s, const ProcessRow* p) {
             if (stop_) throw Stopped{};
+            if (batch_.sockets.size() >= max_rows_) throw TooMany{};
             batch_.sockets.push_back(s);
             if (p) {
                 batch_.processes.push_back(*p);
@@ -58,6 +61,9 @@ void JournalReadAhead::run() {
             }
         });
     } catch (const Stopped&) {
+    } catch (const TooMany&) {
+        drop();
+        batch_.complete = false;
     } catch (...) {
         error_ = std::current_exception();
     }

@@ -22,14 +22,19 @@ namespace sockowner::attribution {
 
 class JournalReadAhead {
 public:
+    // A read that would hold more rows than max_rows (by default kMaxRows) is given up (a
+    // storm in the journal, a step that grew over a quiet stretch): its memory stays
+    // bounded, and the caller reads that step itself, into the index, as without it.
+    static constexpr std::size_t kMaxRows = 1u << 18;
     struct Batch {
         TimeNs after = 0, until = 0;  // the intervals opened in (after, until]
+        bool complete = true;         // false: given up at max_rows, nothing in it
         std::vector<SocketRow> sockets;
         std::vector<ProcessRow> processes;  // theirs, each the first time a batch names it
     };
 
     // The journal at `path`, which must still be the file (device, inode) the caller reads.
-    JournalReadAhead(std::string path, dev_t dev, ino_t ino);
+    JournalReadAhead(std::string path, dev_t dev, ino_t ino, std::size_t max_rows = kMaxRows);
     ~JournalReadAhead();  // stops a read under way and waits for it
     JournalReadAhead(const JournalReadAhead&) = delete;
     JournalReadAhead& operator=(const JournalReadAhead&) = delete;
@@ -44,6 +49,7 @@ public:
 
 private:
     struct Stopped {};
+    struct TooMany {};
     void run();
     void stop();
     void drop();  // the batch, not taken
@@ -51,6 +57,7 @@ private:
     std::string path_;
     dev_t dev_;
     ino_t ino_;
+    std::size_t max_rows_;
     std::unique_ptr<JournalReader> reader_;     // opened by the first read, used by one thread at a time
     std::unordered_set<std::int64_t> delivered_;  // processes sent with a batch before
     Batch batch_;

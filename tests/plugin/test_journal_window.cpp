@@ -227,9 +227,13 @@ void read_ahead_answers_as_the_whole_journal(void**) {
     std::sort(conns.begin(), conns.end(), [](const Conn& a, const Conn& b) { return a.opened < b.opened; });
     ScratchDir copies;
     FakeClock clk;
-    JournalFollower ahead(path, clk.clock()), whole(copy_without_window(copies, path), clk.clock());
+    // Also with reads given up where a step holds more than 2 000 rows (the burst).
+    JournalFollower ahead(path, clk.clock()), bounded(path, clk.clock()),
+        whole(copy_without_window(copies, path), clk.clock());
     ahead.read_ahead(true);
+    bounded.read_ahead(true, 2000);
     ahead.refresh(0);
+    bounded.refresh(0);
     whole.refresh(0);
     int found = 0;
     for (std::size_t n = 0; n < conns.size(); n += 7) {
@@ -239,16 +243,26 @@ void read_ahead_answers_as_the_whole_journal(void**) {
         Proto p = n % 10 == 0 ? Proto::udp : Proto::tcp;
         Endpoint local = p == Proto::udp ? ep("10.0.1.1:53") : c.local;
         auto a = find(ahead, p, local, c.remote, at), b = find(whole, p, local, c.remote, at);
+        auto d = find(bounded, p, local, c.remote, at);
         assert_int_equal(a.has_value(), b.has_value());
+        assert_int_equal(d.has_value(), b.has_value());
         if (!a) continue;
         ++found;
         assert_int_equal(a->socket->id, b->socket->id);
+        assert_int_equal(d->socket->id, b->socket->id);
         const ProcessRow* pa = ahead.process(a->socket->process_id);
+        const ProcessRow* pd = bounded.process(d->socket->process_id);
         assert_non_null(pa);
+        assert_non_null(pd);
         assert_int_equal(pa->p.pid, whole.process(b->socket->process_id)->p.pid);
+        assert_int_equal(pd->p.pid, pa->p.pid);
     }
     assert_true(found > 5000);
     assert_string_equal(ahead.error().c_str(), "");
+    assert_string_equal(bounded.error().c_str(), "");
+    assert_true(bounded.ahead_reads() > 10);
+    // The burst's step, given up there, read here.
+    assert_true(bounded.window_reads() - bounded.ahead_reads() > ahead.window_reads() - ahead.ahead_reads());
     assert_true(ahead.ahead_reads() > 10);
     assert_true(ahead.ahead_reads() * 2 > ahead.window_reads());  // most reads: rows came in the background
 }
