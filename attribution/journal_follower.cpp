@@ -122,6 +122,13 @@ void JournalFollower::read_changes() {
     }
 }
 
+void JournalFollower::read_ahead(bool on, std::size_t max_rows) {
+    if (on == read_ahead_ && max_rows == ahead_max_rows_) return;
+    read_ahead_ = on;
+    ahead_max_rows_ = max_rows;
+    ahead_.reset();  // a read under way is dropped
+}
+
 // What reads by time ask for (the processes not read yet) and do with each row.
 JournalReader::WantProcess JournalFollower::wanted() {
     return [this](std::int64_t id) { return !processes_.count(id); };
@@ -139,7 +146,7 @@ JournalReader::IntervalFn JournalFollower::taken() {
 // backward by those overlapping the new part. Each step at least a minute and at most
 // an hour, growing with the window, so that a capture read in order costs few reads.
 void JournalFollower::read_window(TimeNs from, TimeNs to) {
-    constexpr TimeNs kMinStep = 60'000'000'000, kFirstAheadStep = 1'000'000'000;
+    constexpr TimeNs kMinStep = 60'000'000'000;
     const JournalReader::WantProcess want = wanted();
     const JournalReader::IntervalFn take = taken();
     if (!has_window_) {
@@ -149,10 +156,7 @@ void JournalFollower::read_window(TimeNs from, TimeNs to) {
         ++window_reads_;
         reader_->sockets_overlapping(window_from_, window_to_, want, take);
         has_window_ = true;
-        if (read_ahead_) {
-            ahead_step_ = kFirstAheadStep;
-            read_forward(window_to_);  // starts the read of the next step
-        }
+        if (read_ahead_) read_forward(window_to_);  // starts the read of the next step
         return;
     }
     TimeNs step = std::clamp(window_to_ - window_from_, kMinStep, kMaxStep);
@@ -176,6 +180,7 @@ void JournalFollower::read_window(TimeNs from, TimeNs to) {
 // (a gap in the capture), then the next step started: twice as long (up to an hour),
 // or shorter where the last one brought more than kAheadRows (memory stays bounded).
 void JournalFollower::read_forward(TimeNs to) {
+    if (ahead_step_ <= 0) ahead_step_ = kFirstAheadStep;
     std::size_t rows = 0;
     if (ahead_ && ahead_->pending()) {
         const JournalReadAhead::Batch& b = ahead_->take();
@@ -206,10 +211,12 @@ void JournalFollower::read_forward(TimeNs to) {
 
 void JournalFollower::take_batch(const JournalReadAhead::Batch& batch) {
     // A process comes with the first batch that names it: taken unless a read here
-    // took it meanwhile; one missing from both (never, but cheap to make sure) is asked for.
+    // took it meanwhile (the feed's is newer); one missing from both (never, but cheap
+    // to make sure) is asked for. Likewise a socket the feed brought is kept as it is.
     for (const ProcessRow& p : batch.processes)
         if (!processes_.count(p.id)) take_process(p);
     for (const SocketRow& r : batch.sockets) {
+        if (index_.has(r.id)) continue;
         if (r.process_id > 0 && !processes_.count(r.process_id))
             if (auto p = reader_->process(r.process_id)) take_process(*p);
         take_socket(r);
@@ -263,11 +270,6 @@ void JournalFollower::refresh(TimeNs min_interval) {
         if (!reader_) return;
     }
     try {
-        if (loaded_ && read_ahead_) {
-            // Rows read ahead on another connection could be older than the feed's.
-            read_ahead_ = false;
-            ahead_.reset();
-        }
         if (rows_deleted()) {
             // Rows are never removed from the index: read the journal again (a new
             // epoch; frames keep their labels).

@@ -35,8 +35,8 @@ public:
     // (it applies retention every minute); once a quarter of the rows read are gone,
     // the journal is read again from the start, so that memory follows the journal.
     static constexpr TimeNs kRetentionCheckInterval = 60'000'000'000;
-    // The longest step cover() reads at once.
-    static constexpr TimeNs kMaxStep = 3'600'000'000'000;
+    // The longest step cover() reads at once; read ahead, the first one.
+    static constexpr TimeNs kMaxStep = 3'600'000'000'000, kFirstAheadStep = 1'000'000'000;
 
     explicit JournalFollower(std::string path, Clock clock = monotonic_now);
 
@@ -51,16 +51,13 @@ public:
     void cover(TimeNs from, TimeNs to);
     // Reading by time (cover()) rather than the whole journal at once.
     bool windowed() const { return windowed_; }
-    // For a capture read in time order against a journal read once (one refresh()):
-    // cover() reads the next stretch of time on another thread while the caller works
-    // through this one, in steps from a second doubling up to an hour (fewer where the
-    // journal is dense: some 16 000 rows a step). A later
-    // refresh() turns it off (the rows it reads would be older than the feed's).
-    // `max_rows`: a step's rows held at most (JournalReadAhead), for tests.
-    void read_ahead(bool on, std::size_t max_rows = JournalReadAhead::kMaxRows) {
-        read_ahead_ = on;
-        ahead_max_rows_ = max_rows;
-    }
+    // For a capture read in time order (a file, not a live capture): cover() reads the
+    // next stretch of time on another thread while the caller works through this one,
+    // in steps from a second doubling up to an hour (fewer where the journal is dense:
+    // some 16 000 rows a step). Rows the change feed brought meanwhile are newer than
+    // those read ahead: they are kept. `max_rows`: a step's rows held at most
+    // (JournalReadAhead), for tests.
+    void read_ahead(bool on, std::size_t max_rows = JournalReadAhead::kMaxRows);
 
     // True once the journal was read; its rows stay usable after a later failure.
     bool usable() const { return reader_ != nullptr || index_.size() > 0; }

@@ -71,6 +71,7 @@ public:
     // receive the same packets (raw sockets of one protocol). Strict matches first.
     std::vector<OwnerMatch> find_all_unconnected(const OwnerQuery& q, const MatchOptions& opt) const;
     std::size_t size() const { return entries_.size(); }
+    bool has(std::int64_t id) const { return by_id_.find(id) != IdMap::kNone; }
     // Counts every upsert() and clear(): an answer found before holds while it is the same.
     std::uint64_t changes() const { return changes_; }
     // Intervals that overlap [from, to] (open ones reach to the end of time).

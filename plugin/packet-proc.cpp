@@ -312,6 +312,9 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
                 state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
                 proc_debug("%s: following the journal for a %s", state.path.c_str(),
                          state.live ? "live capture" : "capture file");
+                // A file is read in time order (mostly): the journal's next stretch of
+                // time read beside it, on another thread.
+                state.journal->read_ahead(!state.live);
             }
             FrameOwners owners;
             if (state.live) {
@@ -466,10 +469,22 @@ void proc_init() {
     state.unchecked = 0;
 }
 
+// The read-ahead's thread runs this module's code: it stops before Wireshark unloads
+// the module (after the last file's cleanup, or by this destructor, which dlclose()
+// and exit() run).
+void stop_reading_ahead() {
+    if (state.journal) state.journal->read_ahead(false);
+}
+struct StopReadingAheadAtUnload {
+    ~StopReadingAheadAtUnload() { stop_reading_ahead(); }
+} stop_at_unload;
+
 void proc_cleanup() {
+    stop_reading_ahead();  // the next file's first packet says whether to (live or not)
     if (!state.attributor) return;
-    proc_debug("%s: %lld journal reads; waited for %lld new flows", state.path.c_str(),
-             (long long)state.journal->reads(), (long long)state.attributor->waits());
+    proc_debug("%s: %lld journal reads (%lld read ahead); waited for %lld new flows", state.path.c_str(),
+               (long long)state.journal->reads(), (long long)state.journal->ahead_reads(),
+               (long long)state.attributor->waits());
     state.attributor->new_file();
     state.frames.clear();
     state.labels->clear();

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
@@ -288,6 +289,34 @@ void read_ahead_notices_a_replaced_journal(void**) {
     assert_non_null(std::strstr(f.error().c_str(), "replaced while read"));
 }
 
+// A file read while the collector still writes (the plugin refreshes every 64th packet):
+// a close the change feed brought is not undone by the same socket read ahead earlier,
+// open, on the other connection.
+void read_ahead_keeps_what_the_feed_brought(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    JournalWriter w(path);
+    w.begin_run("ebpf", "test", kT0);
+    w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0), process(10, 1, "first"));
+    // Beyond the first read's end (the packet's time, slack, a second): read ahead.
+    auto later = w.open_socket(sock(Proto::tcp, "10.0.0.1:2000", "10.0.0.2:80", kT0 + 3 * kSec), process(11, 2, "second"));
+    w.flush();
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.read_ahead(true);
+    f.refresh(0);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0), 10);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the read ahead done: the socket open
+    w.close_socket(later, kT0 + 3 * kSec + kSec / 2);
+    w.flush();
+    clk.now += kSec;
+    f.refresh(0);  // the close, by the feed
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:2000", "10.0.0.2:80", kT0 + 3 * kSec + kSec / 4), 11);
+    assert_int_equal(f.ahead_reads(), 1);
+    assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:2000", "10.0.0.2:80", kT0 + 3 * kSec + kMin), 0);
+    assert_string_equal(f.error().c_str(), "");
+}
+
 }  // namespace
 
 int main() {
@@ -298,6 +327,7 @@ int main() {
         cmocka_unit_test(same_answers_as_the_whole_journal),
         cmocka_unit_test(read_ahead_answers_as_the_whole_journal),
         cmocka_unit_test(read_ahead_notices_a_replaced_journal),
+        cmocka_unit_test(read_ahead_keeps_what_the_feed_brought),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
