@@ -30,4 +30,15 @@ both=$(awk -F'\t' '$2 != "" && $6 != ""' own.txt | wc -l)
 grep -q old-client own.txt history.txt && fail "a process of the week before named on the capture's packets"
 diff -u own.txt history.txt >/dev/null || fail "history changes the annotations: $(diff own.txt history.txt | head -5)"
 diff -u own.txt whole.txt >/dev/null || fail "reading whole changes the annotations: $(diff own.txt whole.txt | head -5)"
+
+# Stopped early (-c): the journal's read-ahead, started by the first packet (here on a
+# journal of 40 000 connections after the capture's: a step of 4 000 rows, still being
+# read), stops before tshark unloads the plugin (its thread runs the plugin's code).
+"$PLUGIN_JOURNAL_GEN" synthetic dense.db 40000 0 || fail "dense journal not written"
+chmod a+r dense.db*
+for i in 1 2 3 4 5 6; do
+  tshark_plugin -r cap.pcap -c 3 -o proc.journal:dense.db -T fields -e proc.src.name >early.txt 2>early.log ||
+    fail "tshark -c 3 failed in run $i (exit $?): $(tail -3 early.log)"
+  [ "$(grep -c . early.txt)" -eq 3 ] || fail "tshark -c 3 printed, in run $i: $(cat early.txt early.log)"
+done
 pass
