@@ -70,7 +70,9 @@ void JournalFollower::open() {
 }
 
 void JournalFollower::fail(const std::exception& e) {
-    error_ = path_ + ": " + e.what();  // query errors do not name the file
+    std::string_view what = e.what();
+    // Query errors do not name the file; an open's (the read-ahead's) does.
+    error_ = what.starts_with(path_ + ": ") ? std::string(what) : path_ + ": " + std::string(what);
     reader_.reset();                   // reopened (and checked again) on a later refresh
 }
 
@@ -182,6 +184,7 @@ void JournalFollower::read_window(TimeNs from, TimeNs to) {
 void JournalFollower::read_forward(TimeNs to) {
     if (ahead_step_ <= 0) ahead_step_ = kFirstAheadStep;
     std::size_t rows = 0;
+    bool given_up = false;
     if (ahead_ && ahead_->pending()) {
         const JournalReadAhead::Batch& b = ahead_->take();
         if (b.complete) {
@@ -190,7 +193,7 @@ void JournalFollower::read_forward(TimeNs to) {
             take_batch(b);
             rows = b.sockets.size();
         } else {
-            rows = 4 * ahead_max_rows_;  // at least: the next steps much shorter
+            given_up = true;
         }
     }
     if (to > window_to_) {
@@ -201,7 +204,9 @@ void JournalFollower::read_forward(TimeNs to) {
     }
     constexpr std::size_t kAheadRows = 16384;
     constexpr TimeNs kMinAheadStep = 1'000'000;
-    if (rows > kAheadRows)
+    if (given_up)  // more than max_rows: a sixteenth of the step
+        ahead_step_ = std::max(kMinAheadStep, ahead_step_ / 16);
+    else if (rows > kAheadRows)
         ahead_step_ = std::max(kMinAheadStep, TimeNs(double(ahead_step_) * kAheadRows / double(rows)));
     else if (rows < kAheadRows / 2)
         ahead_step_ = std::min(2 * ahead_step_, kMaxStep);

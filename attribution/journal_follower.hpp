@@ -58,6 +58,10 @@ public:
     // those read ahead: they are kept. `max_rows`: a step's rows held at most
     // (JournalReadAhead), for tests.
     void read_ahead(bool on, std::size_t max_rows = JournalReadAhead::kMaxRows);
+    // Waits until the read ahead under way has its rows (not taken yet), for tests.
+    void wait_for_read_ahead() {
+        if (ahead_) ahead_->wait();
+    }
 
     // True once the journal was read; its rows stay usable after a later failure.
     bool usable() const { return reader_ != nullptr || index_.size() > 0; }

@@ -14,6 +14,7 @@ JournalReadAhead::~JournalReadAhead() { stop(); }
 void JournalReadAhead::stop() {
     if (thread_.joinable()) {
         stop_ = true;
+        reader_->interrupt();  // a long step (a cold file, a damaged one) ends now, not in 30 s
         thread_.join();
         stop_ = false;
     }
@@ -31,25 +32,30 @@ void JournalReadAhead::drop() {
 
 void JournalReadAhead::start(TimeNs after, TimeNs until) {
     stop();
+    if (!reader_) {
+        // Opened here, not on the thread: stop() may interrupt it at any time.
+        auto reader = std::make_unique<JournalReader>(path_);
+        struct stat st{};
+        // The file the caller reads, not one put in its place since.
+        if (::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_)
+            throw JournalError(path_ + ": replaced while read");
+        reader_ = std::move(reader);
+    }
     batch_.after = after;
     batch_.until = until;
     batch_.sockets.clear();  // their memory kept for this read
     batch_.processes.clear();
     batch_.complete = true;
-    started_ = true;
     thread_ = std::thread([this] { run(); });
+    started_ = true;
+}
+
+void JournalReadAhead::wait() {
+    if (thread_.joinable()) thread_.join();
 }
 
 void JournalReadAhead::run() {
     try {
-        if (!reader_) {
-            auto reader = std::make_unique<JournalReader>(path_);
-            struct stat st{};
-            // The file the caller reads, not one put in its place since.
-            if (::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_)
-                throw JournalError(path_ + ": replaced while read");
-            reader_ = std::move(reader);
-        }
         auto want = [this](std::int64_t id) { return !delivered_.count(id); };
         reader_->sockets_opened(batch_.after, batch_.until, want, [this](const SocketRow& s, const ProcessRow* p) {
             if (stop_) throw Stopped{};
@@ -63,6 +69,7 @@ void JournalReadAhead::run() {
     } catch (const Stopped&) {
     } catch (const TooMany&) {
         drop();
+        batch_.sockets.shrink_to_fit();  // the steps after it are shorter
         batch_.complete = false;
     } catch (...) {
         error_ = std::current_exception();
@@ -70,7 +77,12 @@ void JournalReadAhead::run() {
 }
 
 const JournalReadAhead::Batch& JournalReadAhead::take() {
-    if (thread_.joinable()) thread_.join();
+    if (!started_) {  // nothing under way: nothing read (the caller reads the step itself)
+        drop();
+        batch_.complete = false;
+        return batch_;
+    }
+    wait();
     started_ = false;
     if (std::exception_ptr e = std::exchange(error_, nullptr)) {
         drop();

@@ -40,12 +40,15 @@ public:
     JournalReadAhead& operator=(const JournalReadAhead&) = delete;
 
     // Starts reading the intervals opened in (after, until]; a read not taken is dropped.
+    // Opens the journal the first time: throws its JournalError.
     void start(TimeNs after, TimeNs until);
     bool pending() const { return started_; }
     // Waits for the read started and returns its rows, valid until the next start();
     // throws what the read threw (a JournalError naming the file). Each process comes
     // once over all the batches taken.
     const Batch& take();
+    // Waits for the read under way to end, for tests.
+    void wait();
 
 private:
     struct Stopped {};
@@ -58,7 +61,7 @@ private:
     dev_t dev_;
     ino_t ino_;
     std::size_t max_rows_;
-    std::unique_ptr<JournalReader> reader_;     // opened by the first read, used by one thread at a time
+    std::unique_ptr<JournalReader> reader_;     // opened by the first start(), used by one thread at a time
     std::unordered_set<std::int64_t> delivered_;  // processes sent with a batch before
     Batch batch_;
     std::exception_ptr error_;

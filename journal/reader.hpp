@@ -51,6 +51,9 @@ public:
     explicit JournalReader(const std::string& path);
 
     const std::string& path() const { return db_->path(); }
+    // Makes a query under way on another thread stop soon with an error (sqlite3_interrupt):
+    // the only call that may come from another thread.
+    void interrupt() { sqlite3_interrupt(db_->get()); }
 
     // Rows inserted or changed since `after` (every row, in id order, from an empty
     // feed); returns where the feed stands now. A row may come twice (added, then

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
 
@@ -286,7 +285,7 @@ void read_ahead_notices_a_replaced_journal(void**) {
     TimeNs at = kT0 + kSec / 2;
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:30000", "10.0.0.2:80", at), 1000);  // read here: the file open
     for (TimeNs t = at; t < kT0 + kHour && f.error().empty(); t += kMin) owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.2:80", t);
-    assert_non_null(std::strstr(f.error().c_str(), "replaced while read"));
+    assert_string_equal(f.error().c_str(), (path + ": replaced while read").c_str());
 }
 
 // A file read while the collector still writes (the plugin refreshes every 64th packet):
@@ -306,7 +305,7 @@ void read_ahead_keeps_what_the_feed_brought(void**) {
     f.read_ahead(true);
     f.refresh(0);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0), 10);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the read ahead done: the socket open
+    f.wait_for_read_ahead();  // read ahead: the socket open
     w.close_socket(later, kT0 + 3 * kSec + kSec / 2);
     w.flush();
     clk.now += kSec;
