@@ -26,8 +26,12 @@ void JournalReadAhead::stop() {
 void JournalReadAhead::drop() {
     // Its processes never reached the caller: sent again with a later batch.
     for (const ProcessRow& p : batch_.processes) delivered_.erase(p.id);
+    clear_rows();
+}
+
+void JournalReadAhead::clear_rows() {
+    batch_.sockets.clear();  // their memory kept for the next read
     batch_.processes.clear();
-    batch_.sockets.clear();
 }
 
 void JournalReadAhead::start(TimeNs after, TimeNs until) {
@@ -43,8 +47,7 @@ void JournalReadAhead::start(TimeNs after, TimeNs until) {
     }
     batch_.after = after;
     batch_.until = until;
-    batch_.sockets.clear();  // their memory kept for this read
-    batch_.processes.clear();
+    clear_rows();  // the batch taken last
     batch_.complete = true;
     thread_ = std::thread([this] { run(); });
     started_ = true;
@@ -78,7 +81,7 @@ void JournalReadAhead::run() {
 
 const JournalReadAhead::Batch& JournalReadAhead::take() {
     if (!started_) {  // nothing under way: nothing read (the caller reads the step itself)
-        drop();
+        clear_rows();  // the batch taken last: its processes did reach the caller
         batch_.complete = false;
         return batch_;
     }

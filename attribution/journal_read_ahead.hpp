@@ -47,7 +47,7 @@ public:
     // throws what the read threw (a JournalError naming the file). Each process comes
     // once over all the batches taken.
     const Batch& take();
-    // Waits for the read under way to end, for tests.
+    // Waits for the read under way to end (take() does; tests too, without taking).
     void wait();
 
 private:
@@ -56,6 +56,7 @@ private:
     void run();
     void stop();
     void drop();  // the batch, not taken
+    void clear_rows();
 
     std::string path_;
     dev_t dev_;

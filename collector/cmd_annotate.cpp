@@ -191,7 +191,7 @@ int cmd_annotate(int argc, char** argv) {
 
     Output out(out_path);
     capture::PcapngWriter writer(out.fd(), out_path);
-    follower.read_ahead(true);  // the capture is read in order: the journal's next minute beside it
+    follower.read_ahead(true);  // the capture is read in order: the journal's next stretch beside it
     CaptureAnnotator annotator(follower, opt, writer, formats);
     try {
         capture::read_capture(in_path, annotator);
