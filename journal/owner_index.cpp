@@ -265,12 +265,15 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
         const auto& p = probes[i];
         std::uint32_t head = heads_.find(make_key(q.proto, p.local, p.remote));
         if (head == TupleTable::kNone) continue;
+        const bool first_probed = none_probed;
         none_probed = false;
         const IndexedSocket* s = best_in_chain(head, q.at, opt);
         if (!s) continue;
-        // The connection's own tuple with one interval: it is the answer whenever
-        // it matches at all (the first probe wins).
-        if (span && i == 0 && s == &entries_[head] && s->chain == 1)
+        // The first probed tuple that has intervals, with just one: it is the answer
+        // whenever it matches at all (the probes before it have none at any time;
+        // it wins over those after). A connection's own socket, an unconnected UDP
+        // socket, a listener bound to the any-address.
+        if (span && first_probed && s == &entries_[head] && s->chain == 1)
             *span = {s->opened - opt.slack, s->closed == IndexedSocket::kStillOpen ? s->closed : s->closed + opt.grace};
         return OwnerMatch{s, p.kind};
     }
