@@ -30,22 +30,23 @@ IpAddr addr_at(Bytes b, std::size_t off, int family) {
     return IpAddr::v6(b.data() + off);
 }
 
-// Parses the IP header at `off`; nullopt when the bytes there are not one.
-std::optional<IpHeader> parse_ip(Bytes b, std::size_t off) {
-    if (off >= b.size()) return std::nullopt;
+// Parses the IP header at `off` into h; false when the bytes there are not one. (Out
+// parameters, here and below: these run for every packet, and optional's copies of
+// the addresses cost more than the parsing.)
+bool parse_ip(Bytes b, std::size_t off, IpHeader& h) {
+    if (off >= b.size()) return false;
     int version = b[off] >> 4;
-    IpHeader h;
     if (version == 4) {
         std::size_t ihl = std::size_t(b[off] & 0x0f) * 4;
-        if (ihl < 20 || off + ihl > b.size()) return std::nullopt;
+        if (ihl < 20 || off + ihl > b.size()) return false;
         h.src = addr_at(b, off + 12, 4);
         h.dst = addr_at(b, off + 16, 4);
         h.next = b[off + 9];
         h.l4 = off + ihl;
         h.has_l4 = (be16(b, off + 6) & 0x1fff) == 0;
-        return h;
+        return true;
     }
-    if (version != 6 || off + 40 > b.size()) return std::nullopt;
+    if (version != 6 || off + 40 > b.size()) return false;
     h.src = addr_at(b, off + 8, 6);
     h.dst = addr_at(b, off + 24, 6);
     std::uint8_t next = b[off + 6];
@@ -54,7 +55,7 @@ std::optional<IpHeader> parse_ip(Bytes b, std::size_t off) {
     // Extension headers before the transport: hop-by-hop, routing, fragment, destination options, AH.
     for (int i = 0; i < 8; ++i) {
         if (next != 0 && next != 43 && next != 44 && next != 60 && next != 51) break;
-        if (pos + 8 > b.size()) return std::nullopt;
+        if (pos + 8 > b.size()) return false;
         std::size_t len = next == 44 ? 8 : next == 51 ? (std::size_t(b[pos + 1]) + 2) * 4 : (std::size_t(b[pos + 1]) + 1) * 8;
         if (next == 44 && (be16(b, pos + 2) & 0xfff8) != 0) h.has_l4 = false;
         next = b[pos];
@@ -62,7 +63,7 @@ std::optional<IpHeader> parse_ip(Bytes b, std::size_t off) {
     }
     h.next = next;
     h.l4 = pos;
-    return h;
+    return true;
 }
 
 bool same_addresses(Bytes b, std::size_t off, const PinfoTuple& p) {
@@ -93,48 +94,49 @@ IcmpKind icmp_kind(bool v6, std::uint8_t type) {
     return IcmpKind::other;
 }
 
-// The transport header after `ip`: TCP/UDP ports and flags, ICMP type and echo id.
-// ICMP errors quote only 8 bytes past the IP header: enough for all of these.
-std::optional<Transport> parse_transport(Bytes b, const IpHeader& ip) {
-    if (!ip.has_l4) return std::nullopt;
-    Transport t;
+// The transport header after `ip` into t: TCP/UDP ports and flags, ICMP type and echo
+// id. ICMP errors quote only 8 bytes past the IP header: enough for all of these.
+bool parse_transport(Bytes b, const IpHeader& ip, Transport& t) {
+    if (!ip.has_l4) return false;
+    t = Transport{};
     t.src = {ip.src, 0};
     t.dst = {ip.dst, 0};
     std::size_t l4 = ip.l4;
     switch (ip.next) {
         case kIpProtoTcp:
         case kIpProtoUdp:
-            if (l4 + 4 > b.size()) return std::nullopt;
+            if (l4 + 4 > b.size()) return false;
             t.proto = ip.next == kIpProtoTcp ? Proto::tcp : Proto::udp;
             t.src.port = be16(b, l4);
             t.dst.port = be16(b, l4 + 2);
             if (t.proto == Proto::tcp && l4 + 14 <= b.size()) t.tcp_flags = b[l4 + 13];
-            return t;
+            return true;
         case kIpProtoIcmp:
         case kIpProtoIcmpv6: {
-            if (l4 + 8 > b.size()) return std::nullopt;
+            if (l4 + 8 > b.size()) return false;
             bool v6 = ip.next == kIpProtoIcmpv6;
             t.proto = v6 ? Proto::icmpv6 : Proto::icmp;
             t.icmp = icmp_kind(v6, b[l4]);
             if (t.icmp == IcmpKind::echo_request || t.icmp == IcmpKind::echo_reply) t.echo_id = be16(b, l4 + 4);
-            return t;
+            return true;
         }
-        default: return std::nullopt;
+        default: return false;
     }
 }
 
-// The tuple of the packet whose (innermost) IP header is `ip`: its transport, and for
-// an ICMP error the transport of the packet it quotes.
-std::optional<PacketTuple> tuple_of(Bytes b, const IpHeader& ip) {
-    auto t = parse_transport(b, ip);
-    if (!t) return std::nullopt;
-    PacketTuple out{*t, std::nullopt};
-    if ((t->proto == Proto::icmp || t->proto == Proto::icmpv6) && t->icmp == IcmpKind::error) {
+// The tuple of the packet whose (innermost) IP header is `ip`, into out: its transport,
+// and for an ICMP error the transport of the packet it quotes.
+bool tuple_of(Bytes b, const IpHeader& ip, PacketTuple& out) {
+    out.quoted.reset();
+    Transport& t = out.own;
+    if (!parse_transport(b, ip, t)) return false;
+    if ((t.proto == Proto::icmp || t.proto == Proto::icmpv6) && t.icmp == IcmpKind::error) {
         // The offending packet's IP header follows the 8-byte ICMP header.
-        if (auto q = parse_ip(b, ip.l4 + 8))
-            if (auto qt = parse_transport(b, *q)) out.quoted = *qt;
+        IpHeader q;
+        Transport qt;
+        if (parse_ip(b, ip.l4 + 8, q) && parse_transport(b, q, qt)) out.quoted = qt;
     }
-    return out;
+    return true;
 }
 
 }  // namespace
@@ -147,40 +149,42 @@ std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, con
     const std::size_t src_at = pinfo.src.family() == 4 ? 12 : 8;
     std::uint32_t first;
     std::memcpy(&first, pinfo.src.bytes().data(), 4);
+    PacketTuple t;
     for (std::size_t off = 0; off + src_at + 4 <= frame.size(); ++off) {
         std::uint32_t word;
         std::memcpy(&word, frame.data() + off + src_at, 4);
         if (word != first) continue;
         if (!same_addresses(frame, off, pinfo)) continue;
-        auto ip = parse_ip(frame, off);
-        if (!ip) continue;
-        if (ip->next == kIpProtoIpip || ip->next == kIpProtoIpv6) continue;
-        auto t = tuple_of(frame, *ip);
-        if (!t) continue;  // a later fragment, or another transport: pinfo's ports, if any
-        const Transport& own = t->own;
+        IpHeader ip;
+        if (!parse_ip(frame, off, ip)) continue;
+        if (ip.next == kIpProtoIpip || ip.next == kIpProtoIpv6) continue;
+        if (!tuple_of(frame, ip, t)) continue;  // a later fragment, or another transport: pinfo's ports, if any
+        const Transport& own = t.own;
         if ((own.proto == Proto::tcp || own.proto == Proto::udp) && pinfo.ported &&
             (own.proto != *pinfo.ported || own.src.port != pinfo.srcport || own.dst.port != pinfo.dstport))
             continue;
         return t;
     }
     if (!pinfo.ported) return std::nullopt;
-    Transport t;
-    t.proto = *pinfo.ported;
-    t.src = {pinfo.src, pinfo.srcport};
-    t.dst = {pinfo.dst, pinfo.dstport};
-    return PacketTuple{t, std::nullopt};
+    t = PacketTuple{};
+    t.own.proto = *pinfo.ported;
+    t.own.src = {pinfo.src, pinfo.srcport};
+    t.own.dst = {pinfo.dst, pinfo.dstport};
+    return t;
 }
 
 std::optional<PacketTuple> ip_packet_tuple(std::span<const std::uint8_t> ip) {
-    auto h = parse_ip(ip, 0);
+    IpHeader h;
+    if (!parse_ip(ip, 0, h)) return std::nullopt;
     // Tunnels nest a few deep at most; a crafted frame may nest without end.
-    for (int depth = 0; h && h->has_l4 && (h->next == kIpProtoIpip || h->next == kIpProtoIpv6) && depth < 8; ++depth) {
-        auto inner = parse_ip(ip, h->l4);
-        if (!inner) break;
+    for (int depth = 0; h.has_l4 && (h.next == kIpProtoIpip || h.next == kIpProtoIpv6) && depth < 8; ++depth) {
+        IpHeader inner;
+        if (!parse_ip(ip, h.l4, inner)) break;
         h = inner;
     }
-    if (!h) return std::nullopt;
-    return tuple_of(ip, *h);  // a later fragment, another transport: none
+    PacketTuple t;
+    if (!tuple_of(ip, h, t)) return std::nullopt;  // a later fragment, another transport
+    return t;
 }
 
 }  // namespace sockowner::attribution
