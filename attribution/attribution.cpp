@@ -32,24 +32,28 @@ SideOwner Attributor::owner_of(const OwnerMatch& m) const {
     return SideOwner{how, m.socket->id, m.socket->process_id, journal_.epoch()};
 }
 
-std::optional<SideOwner> Attributor::find_socket(const OwnerQuery& q) {
-    // Both change rarely: once per read of the journal, once per preference change.
-    const std::uint64_t stamp = journal_.index().changes() ^ option_changes_ << 48;
-    if (const SideOwner* o = flows_.answered(q.proto, q.local, q.remote, q.at, stamp))
+// Both change rarely: once per read of the journal, once per preference change.
+std::uint64_t Attributor::stamp() const { return journal_.index().changes() ^ option_changes_ << 48; }
+
+std::optional<SideOwner> Attributor::find_socket(const OwnerQuery& q, AnswerSpan* span_out) {
+    const std::uint64_t stamp = this->stamp();
+    if (const SideOwner* o = flows_.answered(q.proto, q.local, q.remote, q.at, stamp, span_out))
         return o->known() ? std::optional<SideOwner>(*o) : std::nullopt;
     AnswerSpan span;
     std::optional<SideOwner> o;
     if (auto m = journal_.index().find(q, opt_.match, &span)) o = owner_of(*m);
-    if (!span.empty() && (span.from < q.at || span.to > q.at))
+    if (!span.empty() && (span.from < q.at || span.to > q.at)) {
         flows_.remember_answer(q.proto, q.local, q.remote, o.value_or(SideOwner{}), span, stamp, q.at);
-    else if (o)
+        if (span_out) *span_out = span;
+    } else if (o) {
         flows_.remember(q.proto, q.local, q.remote, *o, q.at);
+    }
     return o;
 }
 
 // A socket found is remembered as the flow's owner: later packets the journal cannot
 // place (a FIN after the close) keep it.
-std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) {
+std::optional<SideOwner> Attributor::from_journal(const SidePlan& p, AnswerSpan* span) {
     if (p.rule != SidePlan::Rule::lookup) return std::nullopt;
     const OwnerQuery& q = p.query;
     std::optional<SideOwner> found;
@@ -58,7 +62,7 @@ std::optional<SideOwner> Attributor::from_journal(const SidePlan& p) {
         unconnected.remote = {};
         if (auto m = journal_.index().find(unconnected, opt_.match)) found = owner_of(*m);
     } else {
-        if (auto o = find_socket(q)) return o;  // remembered there
+        if (auto o = find_socket(q, span)) return o;  // remembered there
         if (p.raw_echo) found = raw_echo_owner(q);
     }
     if (found) flows_.remember(q.proto, q.local, q.remote, *found, q.at);
@@ -106,9 +110,53 @@ void Attributor::cover(const PacketPlan& plan) {
     journal_.cover(time_add(at, -opt_.match.grace), time_add(at, opt_.match.slack));
 }
 
-FrameOwners Attributor::attribute(const PacketPlan& plan) {
+FrameOwners Attributor::attribute(const PacketPlan& plan, Repeat* repeat) {
     cover(plan);
-    return {decide(plan.src, from_journal(plan.src)), decide(plan.dst, from_journal(plan.dst))};
+    AnswerSpan src_span, dst_span;
+    FrameOwners owners{decide(plan.src, from_journal(plan.src, &src_span)),
+                       decide(plan.dst, from_journal(plan.dst, &dst_span))};
+    if (repeat) *repeat = repeatable(plan, owners, src_span, dst_span);
+    return owners;
+}
+
+// Repeatable: both ends looked up by the plain rule (no SYN, RST or echo), each answer
+// from the index with a span, and each end either that answer's socket or unknown with
+// no flow owner to recall (a flow's owner from a journal read before, say). An end
+// unknown over a span stays so while the index does: no tuple its lookups probe has
+// an interval, so no packet of the flow can note an owner for it.
+Repeat Attributor::repeatable(const PacketPlan& plan, const FrameOwners& owners, AnswerSpan src, AnswerSpan dst) {
+    auto plain = [](const SidePlan& p) {
+        return p.rule == SidePlan::Rule::lookup && !p.kernel_if_unowned && !p.opens_flow && !p.to_listener &&
+               !p.raw_echo;
+    };
+    Repeat r;
+    const OwnerQuery& q = plan.src.query;
+    // (A connection to itself has both ends in one side of its entry: not here.)
+    if (!plain(plan.src) || !plain(plan.dst) || src.empty() || dst.empty() || q.local == q.remote) return r;
+    int side = 0;
+    std::uint32_t flow = flows_.find(q.proto, q.local, q.remote, side);
+    if (flow == ConversationCache::kNone) return r;
+    for (auto [owner, s] : {std::pair{owners.src, side}, std::pair{owners.dst, 1 - side}})
+        if (owner.known() ? owner.how == How::conversation : flows_.known(flow, s)) return r;
+    r.from = std::max(src.from, dst.from);
+    r.to = std::min(src.to, dst.to);
+    r.stamp = stamp();
+    r.epoch = journal_.epoch();
+    r.generation = flows_.generation();
+    r.flow = flow;
+    r.src_side = side;
+    r.owners = owners;
+    return r;
+}
+
+bool Attributor::again(const Repeat& r, TimeNs at) {
+    if (at < r.from || at > r.to) return false;
+    journal_.cover(time_add(at, -opt_.match.grace), time_add(at, opt_.match.slack));
+    if (r.stamp != stamp() || r.epoch != journal_.epoch() || r.generation != flows_.generation()) return false;
+    // As find_socket() would note them: the flow's owners and when it was last seen.
+    flows_.touch(r.flow, r.src_side, r.owners.src, at);
+    flows_.touch(r.flow, 1 - r.src_side, r.owners.dst, at);
+    return true;
 }
 
 bool Attributor::worth_waiting(const SidePlan& p) {

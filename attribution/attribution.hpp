@@ -35,11 +35,30 @@ public:
     void sleep(TimeNs duration) override;
 };
 
+// A packet's owners kept for its flow's later packets in the same direction (TCP
+// without SYN or RST, UDP): both ends' answers came from the journal's index for a
+// span of time and hold at any time in it while the index, the journal read and the
+// flows' entries are as they were. from > to: the owners do not repeat.
+struct Repeat {
+    TimeNs from = 1, to = 0;
+    std::uint64_t stamp = 0, epoch = 0, generation = 0;
+    std::uint32_t flow = 0;  // both ends' ConversationCache entry
+    int src_side = 0;        // the source's side of it
+    FrameOwners owners;
+    bool usable() const { return from <= to; }
+};
+
 class Attributor {
 public:
     Attributor(JournalFollower& journal, AttributionOptions opt);
 
-    FrameOwners attribute(const PacketPlan& plan);
+    // `repeat`, when given, gets what again() needs to give the same owners to the
+    // flow's next packets in the same direction.
+    FrameOwners attribute(const PacketPlan& plan, Repeat* repeat = nullptr);
+    // The owners of `r`'s packet for a packet of the same flow and direction at `at`
+    // (TCP without SYN or RST, UDP), when they still hold: what attribute() would
+    // answer, and does, without the lookups. False: attribute() it.
+    bool again(const Repeat& r, TimeNs at);
     // For live captures: waits (at most until the packet's time + live_wait, once per
     // flow side) for the rows of sockets on a watched host that are not in the journal yet.
     FrameOwners attribute_live(const PacketPlan& plan, Waiter& waiter);
@@ -59,9 +78,13 @@ private:
     // remembered before a rotation still names the process it named then.
     void cover(const PacketPlan& plan);
     SideOwner owner_of(const OwnerMatch& m) const;
-    std::optional<SideOwner> from_journal(const SidePlan& p);
+    // `span`, when given: the times over which the index's answer holds (empty: none,
+    // or the answer did not come from the index).
+    std::optional<SideOwner> from_journal(const SidePlan& p, AnswerSpan* span = nullptr);
     // The index's answer for a connection's end, remembered per flow for as long as it holds.
-    std::optional<SideOwner> find_socket(const OwnerQuery& q);
+    std::optional<SideOwner> find_socket(const OwnerQuery& q, AnswerSpan* span);
+    std::uint64_t stamp() const;
+    Repeat repeatable(const PacketPlan& plan, const FrameOwners& owners, AnswerSpan src, AnswerSpan dst);
     std::optional<SideOwner> raw_echo_owner(const OwnerQuery& q) const;
     SideOwner decide(const SidePlan& p, const std::optional<SideOwner>& found);
     bool worth_waiting(const SidePlan& p);

@@ -29,6 +29,7 @@ void ConversationCache::clear() {
     sides_ = 0;
     last_ = kNone;
     newest_ = INT64_MIN;
+    ++generation_;
 }
 
 void ConversationCache::rehash(std::size_t slots) {
@@ -60,6 +61,7 @@ void ConversationCache::make_room() {
         }
     }
     last_ = kNone;
+    ++generation_;
     std::size_t slots = 1024;
     while ((flows_.size() + 1) * 4 > slots) slots *= 2;  // at most a quarter full after a sweep
     rehash(slots);
@@ -118,16 +120,22 @@ std::optional<SideOwner> ConversationCache::recall(Proto proto, const Endpoint& 
 }
 
 const SideOwner* ConversationCache::answered(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at,
-                                            std::uint64_t stamp) {
+                                            std::uint64_t stamp, AnswerSpan* span) {
     int side = 0;
     std::uint32_t f = locate(proto, local, remote, false, side);
     if (f == kNone) return nullptr;
     Side& s = flows_[f].side[side];
     if (s.stamp != stamp || at < s.span.from || at > s.span.to) return nullptr;
+    touch(f, side, s.answer, at);
+    if (span) *span = s.span;
+    return &s.answer;
+}
+
+void ConversationCache::touch(std::uint32_t flow, int side, const SideOwner& answer, TimeNs at) {
+    Side& s = flows_[flow].side[side];
     s.asked = std::max(s.asked, at);
     if (at > newest_) newest_ = at;
-    if (s.answer.known()) note_owner(s, s.answer, at);
-    return &s.answer;
+    if (answer.known()) note_owner(s, answer, at);
 }
 
 void ConversationCache::remember_answer(Proto proto, const Endpoint& local, const Endpoint& remote,

@@ -29,13 +29,28 @@ public:
     // The journal's answer for that end (how == unknown: no socket) remembered with
     // `stamp` for a span holding `at`; nullptr when there is none. A socket found is
     // remembered as the flow's owner at `at`, as remember() does.
+    // `span`, when given, gets the times over which the answer holds.
     const SideOwner* answered(Proto proto, const Endpoint& local, const Endpoint& remote, TimeNs at,
-                              std::uint64_t stamp);
+                              std::uint64_t stamp, AnswerSpan* span = nullptr);
     // The journal answered `answer` for that end at `at`, and will for any time in
     // `span` while `stamp` (the index's changes) stays the same; a socket is also
     // remembered as the flow's owner, as remember() does.
     void remember_answer(Proto proto, const Endpoint& local, const Endpoint& remote, const SideOwner& answer,
                          AnswerSpan span, std::uint64_t stamp, TimeNs at);
+
+    // Where that end's entry is (flow, side), for touch() and known(); kNone when absent.
+    // Holds until generation() changes.
+    std::uint32_t find(Proto proto, const Endpoint& local, const Endpoint& remote, int& side) {
+        return locate(proto, local, remote, false, side);
+    }
+    // What answered() does to that entry when it answers `answer` at `at`, without the
+    // lookup: a flow's later packet known to get the same answer.
+    void touch(std::uint32_t flow, int side, const SideOwner& answer, TimeNs at);
+    // Whether that entry has an owner remembered (recall() could name it).
+    bool known(std::uint32_t flow, int side) const { return flows_[flow].side[side].owner.known(); }
+    // Changes whenever entries move or go (clear(), a sweep): find()'s answers are stale.
+    std::uint64_t generation() const { return generation_; }
+    static constexpr std::uint32_t kNone = UINT32_MAX;
 
     std::size_t size() const { return sides_; }    // flow sides remembered
     std::size_t flows() const { return flows_.size(); }  // flows held, idle ones included until swept
@@ -63,8 +78,6 @@ private:
         std::uint32_t index = 0;
         std::uint32_t tag = 0;
     };
-    static constexpr std::uint32_t kNone = UINT32_MAX;
-
     // The flow of that tuple and the side that is `local`'s; kNone when absent and not `insert`.
     std::uint32_t locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert, int& side);
     // Before the table grows: flows idle for longer than twice `idle` (their owner can no
@@ -80,6 +93,7 @@ private:
     std::size_t sides_ = 0;
     std::uint32_t last_ = kNone;  // the flow found by the previous locate()
     TimeNs newest_ = INT64_MIN;   // the latest packet time seen
+    std::uint64_t generation_ = 0;
 };
 
 }  // namespace sockowner::attribution

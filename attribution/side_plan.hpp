@@ -40,4 +40,11 @@ struct PacketPlan {
 //   so the destination side is looked up with the quoted header's tuple.
 PacketPlan plan_sides(const PacketTuple& t, TimeNs at);
 
+// A packet both of whose sides are plain lookups: TCP without SYN or RST, UDP. Such a
+// packet may take its flow's last owners (Attributor::again()).
+inline bool plain_lookups(const PacketTuple& t) {
+    const Transport& o = t.own;
+    return o.proto == Proto::udp || (o.proto == Proto::tcp && (o.tcp_flags & (kTcpSyn | kTcpRst)) == 0);
+}
+
 }  // namespace sockowner::attribution

@@ -8,6 +8,7 @@
 
 #include "attribution.hpp"
 #include "capture_types.hpp"
+#include "flow_memo.hpp"
 #include "interned.hpp"
 #include "owner_comment.hpp"
 #include "pcapng_writer.hpp"
@@ -92,6 +93,7 @@ private:
 
     attribution::JournalFollower& journal_;
     attribution::Attributor attributor_;
+    attribution::FlowMemo<attribution::Repeat> recent_;  // flows' last owners: most packets take them
     capture::PcapngWriter& out_;
     AnnotateFormats formats_;
     AnnotateCounts counts_;

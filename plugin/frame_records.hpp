@@ -19,9 +19,15 @@ public:
         const std::uint32_t* id = ids_.find(num);
         return id && *id ? &records_[*id - 1] : nullptr;
     }
-    // Stores `r` for frame `num` (the same record as an earlier frame's when equal).
-    const Record& store(std::uint32_t num, const Record& r) {
+    // Stores `r` for frame `num` (the same record as an earlier frame's when equal);
+    // `number`, when given, gets the record's number, for store_again().
+    const Record& store(std::uint32_t num, const Record& r, std::uint32_t* number = nullptr) {
         std::uint32_t id = records_.intern(r);
+        if (number) *number = id;
+        return store_again(num, id);
+    }
+    // Stores for frame `num` the record numbered `id` by store() (since the last clear()).
+    const Record& store_again(std::uint32_t num, std::uint32_t id) {
         ids_.make(num) = id + 1;
         return records_[id];
     }

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "attribution.hpp"
+#include "flow_memo.hpp"
 #include "frame_records.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
@@ -120,6 +121,12 @@ struct ProcState {
     std::unique_ptr<Attributor> attributor;
     std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
     FrameRecords<FrameRecord, FrameRecordHash> frames;
+    // A file's flows' last owners and the record they made: most packets take them.
+    struct Recent {
+        Repeat repeat;
+        std::uint32_t record = 0;
+    };
+    FlowMemo<Recent> recent;
     int live = -1;  // -1: not checked yet for this file
     unsigned unchecked = 0;  // packets since the journal was last checked for new rows
     std::string reported;  // the last journal error printed on the console
@@ -152,6 +159,7 @@ void apply_prefs() {
     std::string path = journal_path_pref();
     if (!state.journal || path != state.path) {
         state.attributor.reset();
+        state.recent.clear();
         state.journal = std::make_unique<JournalFollower>(path);
         if (state.labels) state.labels->rebind(*state.journal);
         state.path = path;
@@ -307,7 +315,7 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             if (!from_annotations(pinfo, r)) r.state = FrameRecord::State::unusable;
         } else {
             r.state = FrameRecord::State::owners;
-            PacketPlan plan = plan_sides(*tuple, packet_time(pinfo));
+            TimeNs at = packet_time(pinfo);
             if (state.live < 0) {
                 state.live = has_dumpcap_child("/proc", getpid()) ? 1 : 0;
                 proc_debug("%s: following the journal for a %s", state.path.c_str(),
@@ -316,17 +324,34 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
                 // time read beside it, on another thread.
                 state.journal->read_ahead(!state.live);
             }
+            // A file's packet of a flow seen lately: its last owners, when they hold.
+            const bool repeats = !state.live && plain_lookups(*tuple);
+            TupleKey flow;
+            if (repeats) {
+                flow = TupleKey::of(tuple->own.proto, tuple->own.src, tuple->own.dst);
+                if (const auto* last = state.recent.find(flow); last && state.attributor->again(last->repeat, at))
+                    return &state.frames.store_again(pinfo->num, last->record);
+            }
+            PacketPlan plan = plan_sides(*tuple, at);
             FrameOwners owners;
+            Repeat repeat;
             if (state.live) {
                 SystemWaiter waiter;
                 owners = state.attributor->attribute_live(plan, waiter);
             } else {
-                owners = state.attributor->attribute(plan);
+                owners = state.attributor->attribute(plan, &repeat);
             }
             r.src = frame_side(owners.src);
             r.dst = frame_side(owners.dst);
             // Neither end known here (another host's capture, annotated there): its comments.
-            if (!r.src.known() && !r.dst.known()) from_annotations(pinfo, r);
+            if (!r.src.known() && !r.dst.known()) {
+                from_annotations(pinfo, r);
+            } else if (repeats && repeat.usable()) {
+                std::uint32_t record = 0;
+                const FrameRecord& stored = state.frames.store(pinfo->num, r, &record);
+                state.recent.put(flow, {repeat, record});
+                return &stored;
+            }
         }
         return &state.frames.store(pinfo->num, r);
     } catch (const std::exception& e) {
@@ -463,6 +488,7 @@ void proc_init() {
     apply_prefs();
     state.attributor->new_file();
     state.frames.clear();
+    state.recent.clear();
     state.labels->clear();
     frame_sides.clear();
     state.live = -1;
@@ -487,6 +513,7 @@ void proc_cleanup() {
                (long long)state.attributor->waits());
     state.attributor->new_file();
     state.frames.clear();
+    state.recent.clear();
     state.labels->clear();
     frame_sides.clear();
 }

@@ -2,10 +2,13 @@
 // the rules allow and a collector watched, then the flow's earlier owner; and in live
 // captures the bounded wait for rows not written yet.
 #include "attribution.hpp"
+#include "flow_memo.hpp"
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
 #include "cmocka.hpp"  // last: it defines macros such as fail()
+
+#include <random>
 
 using namespace sockowner;
 using namespace sockowner::attribution;
@@ -242,12 +245,206 @@ void live_no_wait_for_old_packets_or_foreign_hosts(void**) {
     assert_int_equal(l.waiter.sleeps, 0);
 }
 
+
+// The plugin's way: a plain packet of a flow seen lately takes its last owners when
+// again() says they hold; any other is attributed in full.
+struct FastPath {
+    Attributor& a;
+    FlowMemo<Repeat> memo;
+    int repeated = 0;
+    FrameOwners owners(const Transport& t, TimeNs at) {
+        PacketTuple tuple{t, std::nullopt};
+        const TupleKey key = TupleKey::of(t.proto, t.src, t.dst);
+        const Repeat* last = plain_lookups(tuple) ? memo.find(key) : nullptr;
+        if (last && a.again(*last, at)) {
+            ++repeated;
+            return last->owners;
+        }
+        Repeat r;
+        FrameOwners o = a.attribute(plan(t, at), &r);
+        if (plain_lookups(tuple) && r.usable()) memo.put(key, r);
+        return o;
+    }
+};
+
+// A flow's later packets take its last owners through again() (the plugin's fast path)
+// exactly when attribute() would give them the same: one Attributor attributes every
+// packet in full, another as the plugin does, over packets in both directions with
+// every kind of flag, times mostly forward with jumps back, sockets handed over, a
+// socket and a reused tuple written to the journal midway, and a new file.
+void again_answers_as_attribute_does(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    JournalWriter w(path);
+    w.begin_run("ebpf", "test", kT0);
+    w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", kT0 + kSec), process(10, 1, "curl")),
+                   kT0 + 2 * kSec);
+    w.open_socket(sock(Proto::tcp, "127.0.0.1:5000", "127.0.0.1:6000", kT0 + kSec), process(20, 2, "client"));
+    w.close_socket(w.open_socket(sock(Proto::tcp, "127.0.0.1:6000", "127.0.0.1:5000", kT0 + kSec), process(30, 3, "server-a")),
+                   kT0 + 3 * kSec);
+    w.open_socket(sock(Proto::tcp, "127.0.0.1:6000", "127.0.0.1:5000", kT0 + 3 * kSec), process(31, 4, "server-b"));
+    w.close_socket(w.open_socket(sock(Proto::udp, "10.0.0.1:53000", "0.0.0.0:0", kT0 + kSec / 2), process(40, 5, "dig")),
+                   kT0 + 6 * kSec);
+    w.open_socket(sock(Proto::tcp, "0.0.0.0:22", "0.0.0.0:0", kT0), process(50, 6, "sshd"));
+    w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:22", "192.0.2.7:5555", kT0 + 2 * kSec), process(51, 7, "sshd")),
+                   kT0 + 7 * kSec);
+    w.open_socket(sock(Proto::udp, "10.0.0.1:7000", "0.0.0.0:0", kT0), process(60, 8, "self"));
+    w.flush();
+
+    JournalFollower full_journal(path), fast_journal(path);
+    full_journal.refresh(0);
+    fast_journal.refresh(0);
+    // A short idle time: flows' owners are recalled, and then no longer.
+    AttributionOptions opt;
+    opt.conversation_idle = 700 * kMs;
+    Attributor full(full_journal, opt), fast(fast_journal, opt);
+    FastPath fast_path{fast, {}};
+
+    const char* flows[][2] = {
+        {"10.0.0.1:40000", "10.0.0.2:80"},   {"127.0.0.1:5000", "127.0.0.1:6000"}, {"10.0.0.1:53000", "9.9.9.9:53"},
+        {"192.0.2.7:5555", "10.0.0.1:22"},   {"10.0.0.1:40001", "10.0.0.2:443"},   {"10.0.0.1:7000", "10.0.0.1:7000"},
+    };
+    const std::uint8_t flags[] = {kTcpAck, kTcpAck, kTcpAck, kTcpAck, kTcpAck | 0x08, kTcpAck | 0x08, kTcpAck | 0x08,
+                                  kTcpFin | kTcpAck, kTcpSyn, kTcpSyn | kTcpAck, kTcpRst, kTcpRst | kTcpAck};
+    std::mt19937 rng(42);
+    TimeNs at = kT0;
+    int plain = 0;  // packets plain_lookups() lets take their flow's last owners
+    const int kPackets = 30000;
+    for (int i = 0; i < kPackets; ++i) {
+        if (i == kPackets / 2) {  // the collector writes meanwhile
+            w.open_socket(sock(Proto::tcp, "10.0.0.1:40001", "10.0.0.2:443", at), process(70, 9, "wget"));
+            w.open_socket(sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", at), process(71, 10, "curl"));
+            w.flush();
+            full_journal.refresh(0);
+            fast_journal.refresh(0);
+        }
+        if (i == kPackets * 3 / 4) {
+            full.new_file();
+            fast.new_file();
+        }
+        switch (rng() % 500) {  // ~8 s in all
+            case 0: at += kSec; break;
+            case 1 ... 9: at -= TimeNs(rng() % 500) * kMs; break;  // out of order
+            default: at += TimeNs(rng() % 500) * 1000;
+        }
+        at = std::clamp(at, kT0, kT0 + 9 * kSec);
+        const auto& f = flows[rng() % std::size(flows)];
+        bool back = rng() % 2;
+        Transport t = tcp(f[back], f[!back], flags[rng() % std::size(flags)]);
+        if (t.dst.port == 53 || t.src.port == 53 || t.src.port == 7000) {
+            t.proto = Proto::udp;
+            t.tcp_flags = 0;
+        }
+
+        FrameOwners want = full.attribute(plan(t, at));
+        plain += plain_lookups(PacketTuple{t, std::nullopt});
+        FrameOwners got = fast_path.owners(t, at);
+        // (Each follower numbers its reads: SideOwner::journal differs between them.)
+        auto same = [](const SideOwner& a, const SideOwner& b) {
+            return a.how == b.how && a.socket_id == b.socket_id && a.process_id == b.process_id;
+        };
+        if (!same(got.src, want.src) || !same(got.dst, want.dst))
+            fail_msg("packet %d (%s -> %s, flags %#x, +%lld ms): %s/%lld, %s/%lld where attribute() gives %s/%lld, %s/%lld",
+                     i, f[back], f[!back], t.tcp_flags, (long long)((at - kT0) / kMs), how_name(got.src.how).data(),
+                     (long long)got.src.socket_id, how_name(got.dst.how).data(), (long long)got.dst.socket_id,
+                     how_name(want.src.how).data(), (long long)want.src.socket_id, how_name(want.dst.how).data(),
+                     (long long)want.dst.socket_id);
+    }
+    // Most packets are plain ones of a flow seen before: the fast path answered them.
+    print_message("%d of %d packets (%d plain ones) took their flow's last owners\n", fast_path.repeated, kPackets,
+                  plain);
+    assert_true(fast_path.repeated > plain / 3);
+}
+
+// A new file forgets the flows: a flow's last owners are not noted on whichever flow
+// took its place in the cache (which would then recall them once its socket closes).
+void again_holds_within_one_file(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0 + kSec), process(10, 1, "x")),
+                       kT0 + 2 * kSec);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1001", "10.0.0.2:80", kT0 + kSec), process(20, 2, "y")),
+                       kT0 + 3 * kSec);
+    }
+    JournalFollower f(path);
+    f.refresh(0);
+    Attributor a(f, {});
+    FastPath fast{a, {}};
+    Transport x = tcp("10.0.0.1:1000", "10.0.0.2:80", kTcpAck), y = tcp("10.0.0.1:1001", "10.0.0.2:80", kTcpAck);
+    fast.owners(x, kT0 + 1500 * kMs);
+    a.new_file();
+    fast.owners(y, kT0 + 1600 * kMs);  // y's flow is the first the cache holds now, as x's was
+    fast.owners(x, kT0 + 1700 * kMs);
+    assert_int_equal(fast.repeated, 0);
+    // After y's socket closed: y's own owner, recalled.
+    auto o = fast.owners(y, kT0 + 5 * kSec);
+    assert_int_equal(int(o.src.how), int(How::conversation));
+    assert_int_equal(f.process(o.src.process_id)->p.pid, 20);
+}
+
+// A flow's packets taking its last owners keep it alive: its FIN after the socket's
+// interval (and grace) names the owner, as it does when every packet is attributed.
+void again_keeps_the_flow_alive(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0 + kSec), process(10, 1, "x")),
+                       kT0 + 2 * kSec);
+    }
+    JournalFollower f(path);
+    f.refresh(0);
+    AttributionOptions opt;
+    opt.conversation_idle = 500 * kMs;
+    Attributor a(f, opt);
+    FastPath fast{a, {}};
+    for (TimeNs at = kT0 + kSec; at < kT0 + 2900 * kMs; at += 10 * kMs)
+        fast.owners(tcp("10.0.0.1:1000", "10.0.0.2:80", kTcpAck), at);
+    assert_true(fast.repeated > 150);
+    auto o = fast.owners(tcp("10.0.0.1:1000", "10.0.0.2:80", kTcpFin | kTcpAck), kT0 + 3200 * kMs);
+    assert_int_equal(int(o.src.how), int(How::conversation));
+    assert_int_equal(f.process(o.src.process_id)->p.pid, 10);
+}
+
+// A flow's packets taking its last owners still move the journal's window along:
+// a socket opened later on the same tuple is found when its time comes.
+void again_reads_the_journal_as_time_goes_on(void**) {
+    ScratchDir dir;
+    std::string path = dir.file("j.db");
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        w.open_socket(sock(Proto::udp, "10.0.0.1:5000", "10.0.0.9:53", kT0 + 300 * kSec), process(10, 1, "late"));
+    }
+    JournalFollower f(path);
+    f.refresh(0);
+    assert_true(f.windowed());
+    Attributor a(f, {});
+    FastPath fast{a, {}};
+    Transport t = tcp("10.0.0.1:5000", "10.0.0.9:53", 0);
+    t.proto = Proto::udp;
+    for (TimeNs at = kT0; at < kT0 + 250 * kSec; at += 500 * kMs) assert_false(fast.owners(t, at).src.known());
+    // Until the window read reaches the socket (~3 minutes in: it grows a minute at
+    // least at a time), the packets took the flow's last owners.
+    assert_true(fast.repeated > 300);
+    auto o = fast.owners(t, kT0 + 301 * kSec);
+    assert_int_equal(int(o.src.how), int(How::exact));
+    assert_int_equal(f.process(o.src.process_id)->p.pid, 10);
+}
 }  // namespace
 
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(journal_then_kernel_then_conversation),
         cmocka_unit_test(syn_goes_to_the_listener),
+        cmocka_unit_test(again_answers_as_attribute_does),
+        cmocka_unit_test(again_holds_within_one_file),
+        cmocka_unit_test(again_keeps_the_flow_alive),
+        cmocka_unit_test(again_reads_the_journal_as_time_goes_on),
         cmocka_unit_test(slack_follows_the_options),
         cmocka_unit_test(raw_echo_needs_the_pid_as_id),
         cmocka_unit_test(live_waits_for_a_new_flows_row),
