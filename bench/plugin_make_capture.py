@@ -31,7 +31,10 @@ def segments(packets):
 def records(flows, packets):
     for i in range(flows):
         t = T0 * 1_000_000 + i * 1000  # microseconds
-        c = TcpConnection(LO, 20000 + i % 40000, LO, 8080)
+        # Each connection's own initial sequence numbers, as a kernel picks them: a
+        # port used again is a new connection to Wireshark, not a retransmission.
+        isn = (i * 2654435761 % 2**32, (i * 2246822519 + 374761393) % 2**32)
+        c = TcpConnection(LO, 20000 + i % 40000, LO, 8080, isn)
         for dt, from_server, flags, data in segments(packets):
             src, dst, segment = c.segment(from_server, flags, data)
             yield t + dt, eth(ipv4(src, dst, 6, segment))

@@ -39,9 +39,9 @@ def tcp(src, dst, sport, dport, flags, data=b"", seq=1000, ack=0):
 class TcpConnection:
     """Keeps sequence numbers, so that Wireshark sees a well-formed conversation."""
 
-    def __init__(self, client, cport, server, sport):
+    def __init__(self, client, cport, server, sport, isn=(1000, 5000)):
         self.ends = ((client, cport), (server, sport))
-        self.next_seq = [1000, 5000]
+        self.next_seq = list(isn)  # initial sequence numbers: client's, server's
 
     def segment(self, from_server, flags, data=b""):
         d = int(from_server)
