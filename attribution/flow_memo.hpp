@@ -6,8 +6,8 @@
 
 #include "tuple_key.hpp"
 
-#include <array>
 #include <cstddef>
+#include <vector>
 
 namespace sockowner::attribution {
 
@@ -32,7 +32,7 @@ private:
         bool used = false;
     };
     Slot& slot(const TupleKey& key) { return slots_[TupleKeyHash{}(key) & (kSlots - 1)]; }
-    std::array<Slot, kSlots> slots_{};
+    std::vector<Slot> slots_ = std::vector<Slot>(kSlots);  // on the heap: owners may live on the stack
 };
 
 }  // namespace sockowner::attribution
