@@ -420,20 +420,15 @@ proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
 }
 
 // A visible tree (the GUI's details, -V, and tshark 4.0's -T fields, which builds the
-// whole tree since it cannot tell which fields it will print), or one of our fields
-// referenced (a filter, a column): a display filter builds an invisible tree for
-// every packet, where adding ~25 items that nobody reads would cost more than the rest
-// of this dissector.
+// whole tree since it cannot tell which fields it will print), or "proc" or one of its
+// fields referenced (a filter, a column, 4.2's -T fields -e): a display filter builds
+// an invisible tree for every packet, where adding ~25 items that nobody reads would
+// cost more than the rest of this dissector. (proto_field_is_referenced() says yes
+// for every protocol where protocols are not faked, as in 4.2's -T fields; a field
+// referenced marks its protocol referenced "indirectly".)
 bool fields_wanted(proto_tree* tree) {
     if (!tree) return false;
-    if (PTREE_DATA(tree)->visible) return true;
-    // Referencing a field references its protocol too: one check for the usual "no".
-    if (!proto_field_is_referenced(tree, proto_proc)) return false;
-    for (const SideFields* f : {&hf_proc_src, &hf_proc_dst})
-        for (int hf : {f->pid, f->name, f->cmdline, f->exe, f->ppid, f->uid, f->user, f->container, f->cgroup,
-                       f->source, f->match, f->label})
-            if (proto_field_is_referenced(tree, hf)) return true;
-    return proto_field_is_referenced(tree, hf_proc_pid) || proto_field_is_referenced(tree, hf_proc_name);
+    return PTREE_DATA(tree)->visible || proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE;
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -445,6 +440,8 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
         if (!rec) return 0;
     }
 
+    // (Also where nothing of it is wanted: where protocols are not faked, the Protocol
+    // Hierarchy counts the frames that have it.)
     proto_item* ti = tree ? proto_tree_add_item(tree, proto_proc, tvb, 0, 0, ENC_NA) : nullptr;  // none without a tree
     if (rec->state == FrameRecord::State::unusable) {
         const std::string& error = state.journal->error();
