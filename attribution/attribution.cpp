@@ -188,4 +188,22 @@ FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
     return {decide(plan.src, src), decide(plan.dst, dst)};
 }
 
+FrameOwners attribute_flow(Attributor& a, FlowMemo<Repeat>& recent, const PacketTuple& t, TimeNs at,
+                           bool* repeated) {
+    const bool plain = plain_lookups(t);
+    TupleKey flow;
+    if (plain) {
+        flow = TupleKey::of(t.own.proto, t.own.src, t.own.dst);
+        if (const Repeat* last = recent.find(flow); last && a.again(*last, at)) {
+            if (repeated) *repeated = true;
+            return last->owners;
+        }
+    }
+    if (repeated) *repeated = false;
+    Repeat r;
+    FrameOwners owners = a.attribute(plan_sides(t, at), &r);
+    if (plain && r.usable()) recent.put(flow, r);
+    return owners;
+}
+
 }  // namespace sockowner::attribution

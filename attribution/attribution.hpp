@@ -6,6 +6,7 @@
 #pragma once
 
 #include "conversation_cache.hpp"
+#include "flow_memo.hpp"
 #include "journal_follower.hpp"
 #include "side_owner.hpp"
 #include "side_plan.hpp"
@@ -96,5 +97,11 @@ private:
     std::int64_t waits_ = 0;
     std::uint64_t option_changes_ = 0;
 };
+
+// A packet's owners: its flow's last ones from `recent` when again() says they hold,
+// else attribute()'s, kept there for the flow's next packets when they repeat.
+// `repeated`, when given, says which. (The plugin keeps its frame records instead.)
+FrameOwners attribute_flow(Attributor& a, FlowMemo<Repeat>& recent, const PacketTuple& t, TimeNs at,
+                           bool* repeated = nullptr);
 
 }  // namespace sockowner::attribution

@@ -111,21 +111,7 @@ void CaptureAnnotator::packet(const capture::Packet& p) {
     std::optional<PacketTuple> tuple;
     if (auto ip = capture::network_layer(p.linktype, p.data)) tuple = ip_packet_tuple(*ip);
     if (tuple) {
-        const TimeNs at = clamp_time(p.time_ns);
-        FrameOwners owners;
-        const Repeat* last = nullptr;
-        TupleKey flow;
-        if (plain_lookups(*tuple)) {
-            flow = TupleKey::of(tuple->own.proto, tuple->own.src, tuple->own.dst);
-            last = recent_.find(flow);
-        }
-        if (last && attributor_.again(*last, at)) {
-            owners = last->owners;
-        } else {
-            Repeat repeat;
-            owners = attributor_.attribute(plan_sides(*tuple, at), &repeat);
-            if (plain_lookups(*tuple) && repeat.usable()) recent_.put(flow, repeat);
-        }
+        FrameOwners owners = attribute_flow(attributor_, recent_, *tuple, clamp_time(p.time_ns));
         Rendered& r = render(owners);
         if (r.known) ++counts_.annotated;
         if (owners.src.known() && owners.dst.known()) ++counts_.both;

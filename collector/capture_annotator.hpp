@@ -8,7 +8,6 @@
 
 #include "attribution.hpp"
 #include "capture_types.hpp"
-#include "flow_memo.hpp"
 #include "interned.hpp"
 #include "owner_comment.hpp"
 #include "pcapng_writer.hpp"

@@ -2,7 +2,6 @@
 // the rules allow and a collector watched, then the flow's earlier owner; and in live
 // captures the bounded wait for rows not written yet.
 #include "attribution.hpp"
-#include "flow_memo.hpp"
 #include "test_helpers.hpp"
 #include "writer.hpp"
 
@@ -246,30 +245,23 @@ void live_no_wait_for_old_packets_or_foreign_hosts(void**) {
 }
 
 
-// The plugin's way: a plain packet of a flow seen lately takes its last owners when
-// again() says they hold; any other is attributed in full.
+// attribute_flow(), counting the packets that took their flow's last owners.
 struct FastPath {
     Attributor& a;
     FlowMemo<Repeat> memo;
     int repeated = 0;
     FrameOwners owners(const Transport& t, TimeNs at) {
-        PacketTuple tuple{t, std::nullopt};
-        const TupleKey key = TupleKey::of(t.proto, t.src, t.dst);
-        const Repeat* last = plain_lookups(tuple) ? memo.find(key) : nullptr;
-        if (last && a.again(*last, at)) {
-            ++repeated;
-            return last->owners;
-        }
-        Repeat r;
-        FrameOwners o = a.attribute(plan(t, at), &r);
-        if (plain_lookups(tuple) && r.usable()) memo.put(key, r);
+        bool again = false;
+        FrameOwners o = attribute_flow(a, memo, {t, std::nullopt}, at, &again);
+        repeated += again;
         return o;
     }
 };
 
-// A flow's later packets take its last owners through again() (the plugin's fast path)
-// exactly when attribute() would give them the same: one Attributor attributes every
-// packet in full, another as the plugin does, over packets in both directions with
+// A flow's later packets take its last owners through again() (attribute_flow(), as
+// annotate does; the plugin has its own copy, keeping frame records) exactly when
+// attribute() would give them the same: one Attributor attributes every packet in
+// full, another through attribute_flow(), over packets in both directions with
 // every kind of flag, times mostly forward with jumps back, sockets handed over, a
 // socket and a reused tuple written to the journal midway, and a new file.
 void again_answers_as_attribute_does(void**) {
