@@ -42,6 +42,26 @@ struct Recorded {
     }
 };
 
+// A journal with a run begun at kT0 and what `write` adds to it, and a follower that
+// has read it.
+struct Written {
+    ScratchDir dir;
+    std::string path;
+    JournalFollower f;
+    template <class Write>
+    explicit Written(Write write) : path(make(dir, write)), f(path) {
+        f.refresh(0);
+    }
+    template <class Write>
+    static std::string make(ScratchDir& dir, Write write) {
+        std::string path = dir.file("j.db");
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        write(w);
+        return path;
+    }
+};
+
 void journal_then_kernel_then_conversation(void**) {
     Recorded j;
     JournalFollower f(j.path);
@@ -95,18 +115,13 @@ void journal_then_kernel_then_conversation(void**) {
 // A SYN's receiver is the listener, even when the connection it becomes (served by
 // another process) opens within the time slack.
 void syn_goes_to_the_listener(void**) {
-    ScratchDir dir;
-    std::string path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("ebpf", "test", kT0);
+    Written j([](JournalWriter& w) {
         w.open_socket(sock(Proto::tcp, "0.0.0.0:80", "0.0.0.0:0", kT0), process(100, 1, "acceptor"));
         auto s = sock(Proto::tcp, "10.0.0.1:80", "10.0.0.2:5000", kT0 + 10 * kSec);
         w.close_socket(w.open_socket(s, process(100, 1, "acceptor")), kT0 + 10 * kSec);
         w.open_socket(s, process(200, 2, "child"));
-    }
-    JournalFollower f(path);
-    f.refresh(0);
+    });
+    JournalFollower& f = j.f;
     Attributor a(f, {});
     auto o = a.attribute(plan(tcp("10.0.0.2:5000", "10.0.0.1:80", kTcpSyn), kT0 + 10 * kSec - kMs));
     assert_int_equal(int(o.dst.how), int(How::wildcard));
@@ -351,18 +366,13 @@ void again_answers_as_attribute_does(void**) {
 // A new file forgets the flows: a flow's last owners are not noted on whichever flow
 // took its place in the cache (which would then recall them once its socket closes).
 void again_holds_within_one_file(void**) {
-    ScratchDir dir;
-    std::string path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("ebpf", "test", kT0);
+    Written j([](JournalWriter& w) {
         w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0 + kSec), process(10, 1, "x")),
                        kT0 + 2 * kSec);
         w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1001", "10.0.0.2:80", kT0 + kSec), process(20, 2, "y")),
                        kT0 + 3 * kSec);
-    }
-    JournalFollower f(path);
-    f.refresh(0);
+    });
+    JournalFollower& f = j.f;
     Attributor a(f, {});
     FastPath fast{a, {}};
     Transport x = tcp("10.0.0.1:1000", "10.0.0.2:80", kTcpAck), y = tcp("10.0.0.1:1001", "10.0.0.2:80", kTcpAck);
@@ -380,16 +390,11 @@ void again_holds_within_one_file(void**) {
 // A flow's packets taking its last owners keep it alive: its FIN after the socket's
 // interval (and grace) names the owner, as it does when every packet is attributed.
 void again_keeps_the_flow_alive(void**) {
-    ScratchDir dir;
-    std::string path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("ebpf", "test", kT0);
+    Written j([](JournalWriter& w) {
         w.close_socket(w.open_socket(sock(Proto::tcp, "10.0.0.1:1000", "10.0.0.2:80", kT0 + kSec), process(10, 1, "x")),
                        kT0 + 2 * kSec);
-    }
-    JournalFollower f(path);
-    f.refresh(0);
+    });
+    JournalFollower& f = j.f;
     AttributionOptions opt;
     opt.conversation_idle = 500 * kMs;
     Attributor a(f, opt);
@@ -405,15 +410,10 @@ void again_keeps_the_flow_alive(void**) {
 // A flow's packets taking its last owners still move the journal's window along:
 // a socket opened later on the same tuple is found when its time comes.
 void again_reads_the_journal_as_time_goes_on(void**) {
-    ScratchDir dir;
-    std::string path = dir.file("j.db");
-    {
-        JournalWriter w(path);
-        w.begin_run("ebpf", "test", kT0);
+    Written j([](JournalWriter& w) {
         w.open_socket(sock(Proto::udp, "10.0.0.1:5000", "10.0.0.9:53", kT0 + 300 * kSec), process(10, 1, "late"));
-    }
-    JournalFollower f(path);
-    f.refresh(0);
+    });
+    JournalFollower& f = j.f;
     assert_true(f.windowed());
     Attributor a(f, {});
     FastPath fast{a, {}};
