@@ -28,7 +28,6 @@
 #include <string>
 
 #include "attribution.hpp"
-#include "flow_memo.hpp"
 #include "frame_records.hpp"
 #include "journal_follower.hpp"
 #include "live_capture.hpp"
@@ -481,13 +480,18 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
 
 // A new capture file (and a re-dissection): flows and waits start over; the journal
 // follows the preferences, which the apply callback only reports when not default.
-void proc_init() {
-    apply_prefs();
+// What a file's packets made: flows, frame records, their labels and memos.
+void forget_file() {
     state.attributor->new_file();
     state.frames.clear();
     state.recent.clear();
     state.labels->clear();
     frame_sides.clear();
+}
+
+void proc_init() {
+    apply_prefs();
+    forget_file();
     state.live = -1;
     state.unchecked = 0;
 }
@@ -508,11 +512,7 @@ void proc_cleanup() {
     proc_debug("%s: %lld journal reads (%lld read ahead); waited for %lld new flows", state.path.c_str(),
                (long long)state.journal->reads(), (long long)state.journal->ahead_reads(),
                (long long)state.attributor->waits());
-    state.attributor->new_file();
-    state.frames.clear();
-    state.recent.clear();
-    state.labels->clear();
-    frame_sides.clear();
+    forget_file();
 }
 
 // "Source PID", proc.src.pid ...: the strings live as long as the registration.
