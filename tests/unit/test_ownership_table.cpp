@@ -3,6 +3,7 @@
 #include "reader.hpp"
 #include "socket_ident.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include "test_helpers.hpp"
 
@@ -163,29 +164,41 @@ void adoption_by_identity(void**) {
     assert_str_eq(owner_of(r[5]), "worker");
 }
 
-// Start-up takes a constant time per open interval: 100k in well under a second even
-// on a slow machine (it was a scan and an erase per socket: 3.2 s for 40k).
-void adoption_is_linear(void**) {
-    ScratchDir dir;
-    auto path = dir.file("j.db");
-    constexpr int n = 100000;
-    std::vector<OpenInterval> open;
-    open.reserve(n);
-    auto a = process(1, 1, "a");
-    for (int i = 0; i < n; ++i) {
-        auto s = with_ident(sock(Proto::tcp, "10.0.0.1:80", "10.0.0.2:1", kT0), std::uint64_t(i + 1));
-        s.remote.port = std::uint16_t(i);
-        open.push_back(OpenInterval{i + 1, s, a});
+// Adopting n open intervals at start-up (offered, then each seen again by the
+// snapshot): the time it takes, the fastest of two runs.
+double adoption_seconds(int n) {
+    double best = 1e9;
+    for (int run = 0; run < 2; ++run) {
+        ScratchDir dir;
+        std::vector<OpenInterval> open;
+        open.reserve(std::size_t(n));
+        auto a = process(1, 1, "a");
+        for (int i = 0; i < n; ++i) {
+            auto s = with_ident(sock(Proto::tcp, "10.0.0.1:80", "10.0.0.2:1", kT0), std::uint64_t(i + 1));
+            s.remote.port = std::uint16_t(i);
+            open.push_back(OpenInterval{i + 1, s, a});
+        }
+        JournalWriter w(dir.file("j.db"));
+        OwnershipTable t(w);
+        auto t0 = std::chrono::steady_clock::now();
+        t.offer_adoption(open);
+        for (int i = n - 1; i >= 0; --i) t.observe(std::uint64_t(i + 1), open[std::size_t(i)].socket, a);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        assert_int_equal(t.adopted_total(), n);
+        assert_int_equal(t.opened_total(), 0);
     }
-    JournalWriter w(path);
-    OwnershipTable t(w);
-    auto t0 = std::chrono::steady_clock::now();
-    t.offer_adoption(open);
-    for (int i = n - 1; i >= 0; --i) t.observe(std::uint64_t(i + 1), open[std::size_t(i)].socket, a);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    assert_int_equal(t.adopted_total(), n);
-    assert_int_equal(t.opened_total(), 0);
-    assert_true(secs < 1.0);
+    return best;
+}
+
+// Start-up takes a constant time per open interval (it was a scan and an erase per
+// socket: 3.2 s for 40k). Four times the intervals take about four times as long, not
+// sixteen: a ratio, which holds on a slow or busy machine and under the sanitizers
+// where a time limit did not.
+void adoption_is_linear(void**) {
+    double small = adoption_seconds(25000);
+    double large = adoption_seconds(100000);
+    print_message("adoption: 25000 intervals %.3f s, 100000 %.3f s (%.1fx)\n", small, large, large / small);
+    assert_true(large < 8 * small + 0.02);
 }
 
 }  // namespace
