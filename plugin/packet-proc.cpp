@@ -25,7 +25,9 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "attribution.hpp"
 #include "frame_records.hpp"
@@ -38,6 +40,7 @@
 #include "paths.hpp"
 #include "side_plan.hpp"
 #include "timeutil.hpp"
+#include "tshark_fields.hpp"
 
 using namespace sockowner;
 using namespace sockowner::attribution;
@@ -360,50 +363,104 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     }
 }
 
-void add_string_if(proto_tree* tree, int hf, tvbuff_t* tvb, const std::string& s) {
-    if (!s.empty()) proto_tree_add_string(tree, hf, tvb, 0, 0, s.c_str());
+// tshark 4.0's -T fields (visible tree, no fields referenced): the names it prints, from
+// its command line (tshark_fields.hpp) as registration finds it, before tshark parses
+// its options (-E splits its argument in place); then the ids of the proc fields among
+// them. Nothing elsewhere.
+std::optional<std::vector<std::string>> printed_names;
+std::optional<std::vector<int>> printed_fields;
+
+void read_printed_names() {
+#if !PROC_WS_AT_LEAST(4, 2)
+    printed_names = tshark_printed_fields(own_command_line());
+#endif
 }
+
+void find_printed_fields() {
+    if (!printed_names || printed_fields) return;
+    printed_fields.emplace();
+    for (const std::string& name : *printed_names) {
+        int id = proto_registrar_get_id_byname(name.c_str());
+        if (id >= 0 && proto_registrar_get_parent(id) == proto_proc) printed_fields->push_back(id);
+    }
+    proc_debug("tshark -T fields: %zu proc fields printed; only those and the referenced are added",
+               printed_fields->size());
+}
+
+// Adds a packet's proc items: every one, or (tshark 4.0's -T fields) only those printed
+// or referenced (a filter, a column, a tap), and no text items, which nobody prints.
+class ItemAdder {
+  public:
+    ItemAdder(proto_tree* tree, tvbuff_t* tvb, bool only_printed) : tree_(tree), tvb_(tvb), only_printed_(only_printed) {}
+
+    void add_uint(int hf, guint32 value, bool hidden = false) const {
+        if (wants(hf)) hide(proto_tree_add_uint(tree_, hf, tvb_, 0, 0, value), hidden);
+    }
+    void add_string(int hf, const char* value, bool hidden = false) const {
+        if (wants(hf)) hide(proto_tree_add_string(tree_, hf, tvb_, 0, 0, value), hidden);
+    }
+    void add_string_if(int hf, const std::string& value) const {
+        if (!value.empty()) add_string(hf, value.c_str());
+    }
+    ItemAdder subtree(const char* title) const {
+        if (only_printed_) return *this;
+        return {proto_tree_add_subtree(tree_, tvb_, 0, 0, ett_proc_side, nullptr, title), tvb_, false};
+    }
+
+  private:
+    bool wants(int hf) const {
+        if (!only_printed_) return true;
+        return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE ||
+               std::find(printed_fields->begin(), printed_fields->end(), hf) != printed_fields->end();
+    }
+    static void hide(proto_item* item, bool hidden) {
+        if (hidden) proto_item_set_hidden(item);
+    }
+    proto_tree* tree_;
+    tvbuff_t* tvb_;
+    bool only_printed_;
+};
 
 // The Process columns' field: the name, or a placeholder when unknown, so that a column
 // is never empty (tshark's text output drops empty columns). Hidden: the tree has the name.
 constexpr const char* kUnknownLabel = "?";
 
-void add_side(proto_tree* tree, tvbuff_t* tvb, End end, const FrameSide& o, const OwnerLabels& l) {
+void add_side(const ItemAdder& items, End end, const FrameSide& o, const OwnerLabels& l) {
     const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
-    proto_item_set_hidden(proto_tree_add_string(tree, hf.label, tvb, 0, 0, l.name ? l.name : kUnknownLabel));
+    items.add_string(hf.label, l.name ? l.name : kUnknownLabel, true);
     if (!o.known()) return;
-    proto_tree* st = proto_tree_add_subtree(tree, tvb, 0, 0, ett_proc_side, nullptr, l.title_for(end).c_str());
+    ItemAdder side = items.subtree(l.title_for(end).c_str());
     const ProcessRow* p = l.row;
     if (p) {
-        proto_tree_add_uint(st, hf.pid, tvb, 0, 0, guint32(p->p.pid));
-        proto_item_set_hidden(proto_tree_add_uint(st, hf_proc_pid, tvb, 0, 0, guint32(p->p.pid)));
+        side.add_uint(hf.pid, guint32(p->p.pid));
+        side.add_uint(hf_proc_pid, guint32(p->p.pid), true);
     }
     if (l.name) {
-        proto_tree_add_string(st, hf.name, tvb, 0, 0, l.name);
-        proto_item_set_hidden(proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, l.name));
+        side.add_string(hf.name, l.name);
+        side.add_string(hf_proc_name, l.name, true);
     }
     if (p) {
-        add_string_if(st, hf.cmdline, tvb, p->p.cmdline);
-        add_string_if(st, hf.exe, tvb, p->p.exe);
-        proto_tree_add_uint(st, hf.ppid, tvb, 0, 0, guint32(p->p.ppid));
-        proto_tree_add_uint(st, hf.uid, tvb, 0, 0, p->p.uid);
-        add_string_if(st, hf.user, tvb, p->p.user);
-        add_string_if(st, hf.container, tvb, p->p.container);
-        add_string_if(st, hf.cgroup, tvb, p->p.cgroup);
+        side.add_string_if(hf.cmdline, p->p.cmdline);
+        side.add_string_if(hf.exe, p->p.exe);
+        side.add_uint(hf.ppid, guint32(p->p.ppid));
+        side.add_uint(hf.uid, p->p.uid);
+        side.add_string_if(hf.user, p->p.user);
+        side.add_string_if(hf.container, p->p.container);
+        side.add_string_if(hf.cgroup, p->p.cgroup);
     }
     const char* source = o.is_kernel() ? "kernel" : o.source;
-    if (source) proto_tree_add_string(st, hf.source, tvb, 0, 0, source);
-    proto_tree_add_string(st, hf.match, tvb, 0, 0, how_name(o.how).data());
+    if (source) side.add_string(hf.source, source);
+    side.add_string(hf.match, how_name(o.how).data());
 }
 
 // A process a capture's annotation names without saying which end it is (ptcpdump):
 // proc.pid and proc.name, which match either end anyway.
-void add_either(proto_tree* tree, tvbuff_t* tvb, const OwnerLabels& l) {
+void add_either(const ItemAdder& items, const OwnerLabels& l) {
     if (!l.row) return;
-    proto_tree* st = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_proc_side, nullptr,
-                                                   "Process at either end: %s (from a packet comment)", l.stats.c_str());
-    proto_tree_add_uint(st, hf_proc_pid, tvb, 0, 0, guint32(l.row->p.pid));
-    proto_tree_add_string(st, hf_proc_name, tvb, 0, 0, l.name);
+    std::string title = "Process at either end: " + l.stats + " (from a packet comment)";
+    ItemAdder side = items.subtree(title.c_str());
+    side.add_uint(hf_proc_pid, guint32(l.row->p.pid));
+    side.add_string(hf_proc_name, l.name);
 }
 
 // col_append_lstr finds the column's end with strlen, where col_append_str's g_strlcat
@@ -418,16 +475,19 @@ proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
     return {l.name ? wmem_strdup(pool, l.name) : nullptr, l.row ? uint32_t(l.row->p.pid) : 0};
 }
 
-// A visible tree (the GUI's details, -V, and tshark 4.0's -T fields, which builds the
-// whole tree since it cannot tell which fields it will print), or "proc" or one of its
-// fields referenced (a filter, a column, 4.2's -T fields -e): a display filter builds
-// an invisible tree for every packet, where adding ~25 items that nobody reads would
-// cost more than the rest of this dissector. (proto_field_is_referenced() says yes
-// for every protocol where protocols are not faked, as in 4.2's -T fields; a field
-// referenced marks its protocol referenced "indirectly".)
-bool fields_wanted(proto_tree* tree) {
-    if (!tree) return false;
-    return PTREE_DATA(tree)->visible || proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE;
+// Which items a packet's tree gets. All of them in a visible tree (the GUI's details,
+// -V), or where "proc" or one of its fields is referenced (a filter, a column, 4.2's
+// -T fields -e): a display filter builds an invisible tree for every packet, where
+// adding ~25 items that nobody reads would cost more than the rest of this dissector.
+// (proto_field_is_referenced() says yes for every protocol where protocols are not
+// faked, as in 4.2's -T fields; a field referenced marks its protocol referenced
+// "indirectly".) tshark 4.0's -T fields builds the whole visible tree since it cannot
+// tell which fields it prints: there, those its command line names.
+enum class Items { none, all, printed };
+Items items_wanted(proto_tree* tree) {
+    if (!tree) return Items::none;
+    if (PTREE_DATA(tree)->visible) return printed_fields ? Items::printed : Items::all;
+    return proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE ? Items::all : Items::none;
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -448,7 +508,8 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                error.empty() ? state.journal->path().c_str() : error.c_str());
         return tvb_captured_length(tvb);
     }
-    bool add_fields = fields_wanted(tree);
+    Items items = items_wanted(tree);
+    bool add_fields = items != Items::none;
     bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known() || rec->either.known());
     bool tapped = have_tap_listener(proc_tap);
     if (!add_fields && !info_tag && !tapped) return tvb_captured_length(tvb);
@@ -463,10 +524,10 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     const OwnerLabels& src = state.labels->get(rec->src.labels);
     const OwnerLabels& dst = state.labels->get(rec->dst.labels);
     if (add_fields) {
-        proto_tree* pt = proto_item_add_subtree(ti, ett_proc);
-        add_side(pt, tvb, End::src, rec->src, src);
-        add_side(pt, tvb, End::dst, rec->dst, dst);
-        if (rec->either.known()) add_either(pt, tvb, state.labels->get(rec->either.labels));
+        ItemAdder pt(proto_item_add_subtree(ti, ett_proc), tvb, items == Items::printed);
+        add_side(pt, End::src, rec->src, src);
+        add_side(pt, End::dst, rec->dst, dst);
+        if (rec->either.known()) add_either(pt, state.labels->get(rec->either.labels));
     }
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
@@ -490,6 +551,7 @@ void forget_file() {
 }
 
 void proc_init() {
+    find_printed_fields();
     apply_prefs();
     forget_file();
     state.live = -1;
@@ -598,4 +660,5 @@ void proto_register_proc(void) {
 
     proc_tap = register_tap("proc");
     register_proc_stats_tree();
+    read_printed_names();
 }

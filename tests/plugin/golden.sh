@@ -82,6 +82,42 @@ tshark_plugin "${J[@]}" -Y 'proc.name == "curl"' -T fields -e frame.number -e pr
   >curl.txt 2>/dev/null || fail "tshark -Y curl failed"
 [ "$(awk -F'\t' '$2 != "" && $3 != ""' curl.txt | wc -l)" -eq 9 ] || fail "curl's loopback packets lack a name: $(cat curl.txt)"
 
+# Whatever -T fields prints of the proc fields is what the whole tree holds (PDML, every
+# item, hidden ones too): on 4.0, where the plugin builds only the printed items and
+# those referenced (tshark_fields.hpp), and on later versions, where tshark asks.
+PROC_FIELDS=($(tshark_plugin -G fields 2>/dev/null | awk -F'\t' '$1 == "F" && $3 ~ /^proc\./ {print $3}'))
+[ "${#PROC_FIELDS[@]}" -ge 26 ] || fail "tshark -G fields lists ${#PROC_FIELDS[@]} proc fields"
+tshark_plugin "${J[@]}" -T pdml >all.pdml 2>/dev/null || fail "tshark -T pdml failed"
+same_as_tree() {  # same_as_tree PDML FIELD... [-- TSHARK ARGS]: -T fields agrees with the PDML
+  local pdml=$1 fields=() args=(); shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do fields+=("$1"); shift; done
+  [ $# -gt 0 ] && { shift; args=("$@"); }
+  local e=() f; for f in "${fields[@]}"; do e+=(-e "$f"); done
+  tshark_plugin "${J[@]}" "${args[@]}" -T fields -E occurrence=a -E aggregator=, -e frame.number "${e[@]}" \
+    >printed.txt 2>/dev/null || fail "tshark -T fields ${fields[*]} failed"
+  python3 - "$pdml" printed.txt "${fields[@]}" <<'PY' || fail "-T fields ${args[*]} differs from the tree for ${fields[*]}"
+import sys, xml.etree.ElementTree as ET
+pdml, printed, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+tree = {}
+for packet in ET.parse(pdml).getroot():
+    values = {}
+    for f in packet.iter("field"):
+        values.setdefault(f.get("name"), []).append(f.get("show"))
+    tree[values["frame.number"][0]] = [",".join(values.get(n, [])) for n in names]
+rows = [l.rstrip("\n").split("\t") for l in open(printed)]
+assert len(rows) == len(tree), (len(rows), len(tree))
+for row in rows:
+    if row[1:] != tree[row[0]]:
+        sys.exit("frame %s: printed %s, the tree has %s" % (row[0], row[1:], tree[row[0]]))
+PY
+}
+same_as_tree all.pdml "${PROC_FIELDS[@]}"
+same_as_tree all.pdml proc.dst.cmdline proc.pid proc.name proc.src.label
+# A field referenced by a filter, and another printed.
+tshark_plugin "${J[@]}" -Y 'proc.src.uid == 1000' -T pdml >uid.pdml 2>/dev/null || fail "tshark -Y -T pdml failed"
+same_as_tree uid.pdml proc.src.uid -- -Y 'proc.src.uid == 1000'
+same_as_tree uid.pdml proc.dst.name -- -Y 'proc.src.uid == 1000'
+
 # Preferences: a tighter slack loses the DNS query seen 0.4 s before its socket;
 # no Info tag leaves the summary as tshark prints it without the plugin.
 tshark_plugin "${J[@]}" -o proc.time_slack:100 -Y 'frame.number == 11' -T fields -e proc.src.name >slack.txt 2>/dev/null
