@@ -6,9 +6,10 @@
 # instructions go (journal reading, attribution, the rest per packet). tshark runs as
 # the tests run it (unprivileged, the plugin in a private folder).
 #
-# usage: [KEEP_CALLGRIND=DIR] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000] [PACKETS=4]
+# usage: [KEEP_CALLGRIND=DIR] [TSHARK_ARGS=...] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000] [PACKETS=4]
 # (PACKETS per flow: 4 is one request, the worst case; more make longer flows)
-# (KEEP_CALLGRIND: the callgrind files are copied there, for callgrind_annotate)
+# (KEEP_CALLGRIND: the callgrind files are copied there, for callgrind_annotate;
+# TSHARK_ARGS: more arguments for both runs, e.g. "-T fields -e frame.number -e ip.src")
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; per_flow=${3:-4}; runs=1
@@ -30,12 +31,13 @@ instructions() {
     >/dev/null 2>"$WORK/$out.log"
   sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/$out.log"
 }
-bare=$(instructions cg.bare "$BARE_HOME" -r cap.pcap)
-with=$(instructions cg.plugin "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)
-python3 - "$bare" "$with" "$packets" <<'PY'
+read -ra more <<<"${TSHARK_ARGS:-}"
+bare=$(instructions cg.bare "$BARE_HOME" -r cap.pcap "${more[@]}")
+with=$(instructions cg.plugin "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db "${more[@]}")
+python3 - "$bare" "$with" "$packets" "${more[@]}" <<'PY'
 import sys
-bare, with_, packets = (int(x) for x in sys.argv[1:])
-print(f"tshark -r, summaries: {bare / 1e9:.3f} G instructions without the plugin, {with_ / 1e9:.3f} G with it "
+bare, with_, packets = (int(x) for x in sys.argv[1:4])
+print(f"tshark -r {' '.join(sys.argv[4:]) or '(summaries)'}: {bare / 1e9:.3f} G instructions without the plugin, {with_ / 1e9:.3f} G with it "
       f"({with_ / bare:.2f}x; +{(with_ - bare) / 1e6:.0f} M)")
 PY
 # Inclusive counts of the plugin's parts (callgrind_annotate's first column).
