@@ -387,11 +387,15 @@ void find_printed_fields() {
                printed_fields->size());
 }
 
-// Adds a packet's proc items: every one, or (tshark 4.0's -T fields) only those printed
-// or referenced (a filter, a column, a tap), and no text items, which nobody prints.
+// Adds a packet's proc items: every one, or only those wanted: printed by tshark 4.0's
+// -T fields or referenced (a filter, a column, a tap, -T fields on 4.2+), and no text
+// items, which nobody reads. (In an invisible tree Wireshark would fake the others;
+// not calling it for them is cheaper still.)
 class ItemAdder {
   public:
-    ItemAdder(proto_tree* tree, tvbuff_t* tvb, bool only_printed) : tree_(tree), tvb_(tvb), only_printed_(only_printed) {}
+    // printed: the fields tshark 4.0's -T fields prints, or nullptr.
+    ItemAdder(proto_tree* tree, tvbuff_t* tvb, bool only_wanted, const std::vector<int>* printed)
+        : tree_(tree), tvb_(tvb), only_wanted_(only_wanted), printed_(printed) {}
 
     void add_uint(int hf, guint32 value, bool hidden = false) const {
         if (wants(hf)) hide(proto_tree_add_uint(tree_, hf, tvb_, 0, 0, value), hidden);
@@ -403,22 +407,22 @@ class ItemAdder {
         if (!value.empty()) add_string(hf, value.c_str());
     }
     ItemAdder subtree(const char* title) const {
-        if (only_printed_) return *this;
-        return {proto_tree_add_subtree(tree_, tvb_, 0, 0, ett_proc_side, nullptr, title), tvb_, false};
+        if (only_wanted_) return *this;
+        return {proto_tree_add_subtree(tree_, tvb_, 0, 0, ett_proc_side, nullptr, title), tvb_, false, nullptr};
     }
 
   private:
     bool wants(int hf) const {
-        if (!only_printed_) return true;
-        return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE ||
-               std::find(printed_fields->begin(), printed_fields->end(), hf) != printed_fields->end();
+        if (!only_wanted_ || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE) return true;
+        return printed_ && std::find(printed_->begin(), printed_->end(), hf) != printed_->end();
     }
     static void hide(proto_item* item, bool hidden) {
         if (hidden) proto_item_set_hidden(item);
     }
     proto_tree* tree_;
     tvbuff_t* tvb_;
-    bool only_printed_;
+    bool only_wanted_;
+    const std::vector<int>* printed_;
 };
 
 // The Process columns' field: the name, or a placeholder when unknown, so that a column
@@ -476,18 +480,17 @@ proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
 }
 
 // Which items a packet's tree gets. All of them in a visible tree (the GUI's details,
-// -V), or where "proc" or one of its fields is referenced (a filter, a column, 4.2's
-// -T fields -e): a display filter builds an invisible tree for every packet, where
-// adding ~25 items that nobody reads would cost more than the rest of this dissector.
-// (proto_field_is_referenced() says yes for every protocol where protocols are not
-// faked, as in 4.2's -T fields; a field referenced marks its protocol referenced
+// -V, PDML); where "proc" or one of its fields is referenced (a filter, a column, a
+// tap, 4.2's -T fields -e) those referenced: a display filter builds an invisible tree
+// for every packet, where ~25 items that nobody reads would cost more than the rest of
+// this dissector; none otherwise. (A field referenced marks its protocol referenced
 // "indirectly".) tshark 4.0's -T fields builds the whole visible tree since it cannot
-// tell which fields it prints: there, those its command line names.
-enum class Items { none, all, printed };
+// tell which fields it prints: there, those its command line names and those referenced.
+enum class Items { none, all, wanted };
 Items items_wanted(proto_tree* tree) {
     if (!tree) return Items::none;
-    if (PTREE_DATA(tree)->visible) return printed_fields ? Items::printed : Items::all;
-    return proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE ? Items::all : Items::none;
+    if (PTREE_DATA(tree)->visible) return printed_fields ? Items::wanted : Items::all;
+    return proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE ? Items::wanted : Items::none;
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -524,7 +527,8 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     const OwnerLabels& src = state.labels->get(rec->src.labels);
     const OwnerLabels& dst = state.labels->get(rec->dst.labels);
     if (add_fields) {
-        ItemAdder pt(proto_item_add_subtree(ti, ett_proc), tvb, items == Items::printed);
+        ItemAdder pt(proto_item_add_subtree(ti, ett_proc), tvb, items == Items::wanted,
+                     printed_fields ? &*printed_fields : nullptr);
         add_side(pt, End::src, rec->src, src);
         add_side(pt, End::dst, rec->dst, dst);
         if (rec->either.known()) add_either(pt, state.labels->get(rec->either.labels));
