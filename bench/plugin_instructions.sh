@@ -9,7 +9,8 @@
 # usage: [KEEP_CALLGRIND=DIR] [TSHARK_ARGS=...] bench/plugin_instructions.sh [BUILD_DIR=build] [FLOWS=10000] [PACKETS=4]
 # (PACKETS per flow: 4 is one request, the worst case; more make longer flows)
 # (KEEP_CALLGRIND: the callgrind files are copied there, for callgrind_annotate;
-# TSHARK_ARGS: more arguments for both runs, e.g. "-T fields -e frame.number -e ip.src")
+# TSHARK_ARGS: more arguments for both runs, split at spaces (no quoting), e.g.
+# "-T fields -e frame.number -e ip.src" or "-Y proc.src.pid")
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-10000}; per_flow=${3:-4}; runs=1
