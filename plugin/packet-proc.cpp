@@ -363,28 +363,24 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     }
 }
 
-// tshark 4.0's -T fields (visible tree, no fields referenced): the names it prints, from
-// its command line (tshark_fields.hpp) as registration finds it, before tshark parses
-// its options (-E splits its argument in place); then the ids of the proc fields among
-// them. Nothing elsewhere.
-std::optional<std::vector<std::string>> printed_names;
+// tshark 4.0's -T fields (visible tree, no fields referenced): the ids of the proc
+// fields it prints, from its command line (tshark_fields.hpp) as registration finds
+// it, before tshark parses its options (-E splits its argument in place). Nothing
+// elsewhere.
 std::optional<std::vector<int>> printed_fields;
 
-void read_printed_names() {
-#if !PROC_WS_AT_LEAST(4, 2)
-    printed_names = tshark_printed_fields(own_command_line());
-#endif
-}
-
 void find_printed_fields() {
-    if (!printed_names || printed_fields) return;
+#if !PROC_WS_AT_LEAST(4, 2)
+    std::optional<std::vector<std::string>> names = tshark_printed_fields(own_command_line());
+    if (!names) return;
     printed_fields.emplace();
-    for (const std::string& name : *printed_names) {
+    for (const std::string& name : *names) {
         int id = proto_registrar_get_id_byname(name.c_str());
         if (id >= 0 && proto_registrar_get_parent(id) == proto_proc) printed_fields->push_back(id);
     }
     proc_debug("tshark -T fields: %zu proc fields printed; only those and the referenced are added",
                printed_fields->size());
+#endif
 }
 
 // Adds a packet's proc items: every one, or only those wanted: printed by tshark 4.0's
@@ -555,7 +551,6 @@ void forget_file() {
 }
 
 void proc_init() {
-    find_printed_fields();
     apply_prefs();
     forget_file();
     state.live = -1;
@@ -664,5 +659,5 @@ void proto_register_proc(void) {
 
     proc_tap = register_tap("proc");
     register_proc_stats_tree();
-    read_printed_names();
+    find_printed_fields();
 }
