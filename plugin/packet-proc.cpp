@@ -38,9 +38,9 @@
 #include "packet-proc.hpp"
 #include "packet_headers.hpp"
 #include "paths.hpp"
+#include "proc_fields.hpp"
 #include "side_plan.hpp"
 #include "timeutil.hpp"
-#include "tshark_fields.hpp"
 
 using namespace sockowner;
 using namespace sockowner::attribution;
@@ -58,19 +58,6 @@ constexpr unsigned kPacketsPerRequeryCheck = 64;
 
 int proto_proc = -1;
 int proc_tap = -1;
-
-// One set of fields per side.
-struct SideFields {
-    int pid = -1, name = -1, cmdline = -1, exe = -1, ppid = -1, uid = -1, user = -1, container = -1, cgroup = -1,
-        source = -1,
-        match = -1, label = -1;
-};
-SideFields hf_proc_src, hf_proc_dst;
-int hf_proc_pid = -1;   // either side, hidden (like ip.addr)
-int hf_proc_name = -1;  // either side, hidden
-
-int ett_proc = -1;
-int ett_proc_side = -1;
 
 expert_field ei_proc_journal_unavailable = EI_INIT;
 
@@ -363,106 +350,6 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     }
 }
 
-// tshark 4.0's -T fields (visible tree, no fields referenced): the ids of the proc
-// fields it prints, from its command line (tshark_fields.hpp) as registration finds
-// it, before tshark parses its options (-E splits its argument in place). Nothing
-// elsewhere.
-std::optional<std::vector<int>> printed_fields;
-
-void find_printed_fields() {
-#if !PROC_WS_AT_LEAST(4, 2)
-    std::optional<std::vector<std::string>> names = tshark_printed_fields(own_command_line());
-    if (!names) return;
-    printed_fields.emplace();
-    for (const std::string& name : *names) {
-        int id = proto_registrar_get_id_byname(name.c_str());
-        if (id >= 0 && proto_registrar_get_parent(id) == proto_proc) printed_fields->push_back(id);
-    }
-    proc_debug("tshark -T fields: %zu proc fields printed; only those and the referenced are added",
-               printed_fields->size());
-#endif
-}
-
-// Adds a packet's proc items: every one, or only those wanted: printed by tshark 4.0's
-// -T fields or referenced (a filter, a column, a tap, -T fields on 4.2+), and no text
-// items, which nobody reads. (In an invisible tree Wireshark would fake the others;
-// not calling it for them is cheaper still.)
-class ItemAdder {
-  public:
-    // printed: the fields tshark 4.0's -T fields prints, or nullptr.
-    ItemAdder(proto_tree* tree, tvbuff_t* tvb, bool only_wanted, const std::vector<int>* printed)
-        : tree_(tree), tvb_(tvb), only_wanted_(only_wanted), printed_(printed) {}
-
-    void add_uint(int hf, guint32 value, bool hidden = false) const {
-        if (wants(hf)) hide(proto_tree_add_uint(tree_, hf, tvb_, 0, 0, value), hidden);
-    }
-    void add_string(int hf, const char* value, bool hidden = false) const {
-        if (wants(hf)) hide(proto_tree_add_string(tree_, hf, tvb_, 0, 0, value), hidden);
-    }
-    void add_string_if(int hf, const std::string& value) const {
-        if (!value.empty()) add_string(hf, value.c_str());
-    }
-    ItemAdder subtree(const char* title) const {
-        if (only_wanted_) return *this;
-        return {proto_tree_add_subtree(tree_, tvb_, 0, 0, ett_proc_side, nullptr, title), tvb_, false, nullptr};
-    }
-
-  private:
-    bool wants(int hf) const {
-        if (!only_wanted_ || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE) return true;
-        return printed_ && std::find(printed_->begin(), printed_->end(), hf) != printed_->end();
-    }
-    static void hide(proto_item* item, bool hidden) {
-        if (hidden) proto_item_set_hidden(item);
-    }
-    proto_tree* tree_;
-    tvbuff_t* tvb_;
-    bool only_wanted_;
-    const std::vector<int>* printed_;
-};
-
-// The Process columns' field: the name, or a placeholder when unknown, so that a column
-// is never empty (tshark's text output drops empty columns). Hidden: the tree has the name.
-constexpr const char* kUnknownLabel = "?";
-
-void add_side(const ItemAdder& items, End end, const FrameSide& o, const OwnerLabels& l) {
-    const SideFields& hf = end == End::src ? hf_proc_src : hf_proc_dst;
-    items.add_string(hf.label, l.name ? l.name : kUnknownLabel, true);
-    if (!o.known()) return;
-    ItemAdder side = items.subtree(l.title_for(end).c_str());
-    const ProcessRow* p = l.row;
-    if (p) {
-        side.add_uint(hf.pid, guint32(p->p.pid));
-        side.add_uint(hf_proc_pid, guint32(p->p.pid), true);
-    }
-    if (l.name) {
-        side.add_string(hf.name, l.name);
-        side.add_string(hf_proc_name, l.name, true);
-    }
-    if (p) {
-        side.add_string_if(hf.cmdline, p->p.cmdline);
-        side.add_string_if(hf.exe, p->p.exe);
-        side.add_uint(hf.ppid, guint32(p->p.ppid));
-        side.add_uint(hf.uid, p->p.uid);
-        side.add_string_if(hf.user, p->p.user);
-        side.add_string_if(hf.container, p->p.container);
-        side.add_string_if(hf.cgroup, p->p.cgroup);
-    }
-    const char* source = o.is_kernel() ? "kernel" : o.source;
-    if (source) side.add_string(hf.source, source);
-    side.add_string(hf.match, how_name(o.how).data());
-}
-
-// A process a capture's annotation names without saying which end it is (ptcpdump):
-// proc.pid and proc.name, which match either end anyway.
-void add_either(const ItemAdder& items, const OwnerLabels& l) {
-    if (!l.row) return;
-    std::string title = "Process at either end: " + l.stats + " (from a packet comment)";
-    ItemAdder side = items.subtree(title.c_str());
-    side.add_uint(hf_proc_pid, guint32(l.row->p.pid));
-    side.add_string(hf_proc_name, l.name);
-}
-
 // col_append_lstr finds the column's end with strlen, where col_append_str's g_strlcat
 // walks the Info text byte by byte (4.0).
 void append_either_tag(column_info* cinfo, const OwnerLabels& l) {
@@ -473,20 +360,6 @@ void append_either_tag(column_info* cinfo, const OwnerLabels& l) {
 // cached labels may be rendered again before the tap listeners are done with them.
 proc_tap_side tap_side(wmem_allocator_t* pool, const OwnerLabels& l) {
     return {l.name ? wmem_strdup(pool, l.name) : nullptr, l.row ? uint32_t(l.row->p.pid) : 0};
-}
-
-// Which items a packet's tree gets. All of them in a visible tree (the GUI's details,
-// -V, PDML); where "proc" or one of its fields is referenced (a filter, a column, a
-// tap, 4.2's -T fields -e) those referenced: a display filter builds an invisible tree
-// for every packet, where ~25 items that nobody reads would cost more than the rest of
-// this dissector; none otherwise. (A field referenced marks its protocol referenced
-// "indirectly".) tshark 4.0's -T fields builds the whole visible tree since it cannot
-// tell which fields it prints: there, those its command line names and those referenced.
-enum class Items { none, all, wanted };
-Items items_wanted(proto_tree* tree) {
-    if (!tree) return Items::none;
-    if (PTREE_DATA(tree)->visible) return printed_fields ? Items::wanted : Items::all;
-    return proto_registrar_get_nth(proto_proc)->ref_type != HF_REF_TYPE_NONE ? Items::wanted : Items::none;
 }
 
 int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
@@ -507,7 +380,7 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
                                error.empty() ? state.journal->path().c_str() : error.c_str());
         return tvb_captured_length(tvb);
     }
-    Items items = items_wanted(tree);
+    Items items = items_wanted(tree, proto_proc);
     bool add_fields = items != Items::none;
     bool info_tag = pref_info_column && pinfo->cinfo && (rec->src.known() || rec->dst.known() || rec->either.known());
     bool tapped = have_tap_listener(proc_tap);
@@ -523,11 +396,10 @@ int dissect_proc(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
     const OwnerLabels& src = state.labels->get(rec->src.labels);
     const OwnerLabels& dst = state.labels->get(rec->dst.labels);
     if (add_fields) {
-        ItemAdder pt(proto_item_add_subtree(ti, ett_proc), tvb, items == Items::wanted,
-                     printed_fields ? &*printed_fields : nullptr);
-        add_side(pt, End::src, rec->src, src);
-        add_side(pt, End::dst, rec->dst, dst);
-        if (rec->either.known()) add_either(pt, state.labels->get(rec->either.labels));
+        ItemAdder pt(ti, tvb, items);
+        pt.add_side(End::src, rec->src.how, rec->src.source, src);
+        pt.add_side(End::dst, rec->dst.how, rec->dst.source, dst);
+        if (rec->either.known()) pt.add_either(state.labels->get(rec->either.labels));
     }
     if (tapped) {
         auto* t = wmem_new(pinfo->pool, proc_tap_info);
@@ -576,66 +448,16 @@ void proc_cleanup() {
     forget_file();
 }
 
-// "Source PID", proc.src.pid ...: the strings live as long as the registration.
-struct SideNames {
-    const char* title;   // "Source"
-    const char* abbrev;  // "src"
-};
-
-hf_register_info side_field(int* id, SideNames side, const char* what, const char* abbrev_tail, ftenum type,
-                            const char* blurb) {
-    hf_register_info hf = {id, {g_strdup_printf("%s %s", side.title, what),
-                                g_strdup_printf("proc.%s.%s", side.abbrev, abbrev_tail), type,
-                                type == FT_STRING ? BASE_NONE : BASE_DEC, nullptr, 0x0, blurb, HFILL}};
-    return hf;
-}
-
-void register_side_fields(GArray* out, SideFields& f, SideNames side) {
-    hf_register_info hf[] = {
-        side_field(&f.pid, side, "PID", "pid", FT_UINT32, "Process ID of the socket's owner"),
-        side_field(&f.name, side, "process", "name", FT_STRING, "Process name (comm), or [kernel]"),
-        side_field(&f.cmdline, side, "command line", "cmdline", FT_STRING, nullptr),
-        side_field(&f.exe, side, "executable", "exe", FT_STRING, nullptr),
-        side_field(&f.ppid, side, "parent PID", "ppid", FT_UINT32, nullptr),
-        side_field(&f.uid, side, "UID", "uid", FT_UINT32, nullptr),
-        side_field(&f.user, side, "user", "user", FT_STRING, nullptr),
-        side_field(&f.container, side, "container", "container", FT_STRING,
-                   "Container ID (docker, containerd, CRI-O, podman, k8s), from the runtimes' cgroups only"),
-        side_field(&f.cgroup, side, "cgroup", "cgroup", FT_STRING, "The process's cgroup (v2) path"),
-        side_field(&f.source, side, "owner recorded by", "source", FT_STRING,
-                   "How the collector learnt the owner: ebpf, iterator, procfs; or kernel"),
-        side_field(&f.match, side, "match", "match", FT_STRING,
-                   "How the journal matched: exact, local, wildcard, conversation, kernel"),
-        side_field(&f.label, side, "process label", "label", FT_STRING,
-                   "The process name, [kernel], or ? when unknown: for columns (never empty)"),
-    };
-    g_array_append_vals(out, hf, G_N_ELEMENTS(hf));
-}
-
 }  // namespace
 
 void proto_register_proc(void) {
-    // Field names are built at run time; Wireshark keeps pointers into this array, which
-    // is never freed or grown after registration.
-    GArray* hf = g_array_new(FALSE, FALSE, sizeof(hf_register_info));
-    register_side_fields(hf, hf_proc_src, {"Source", "src"});
-    register_side_fields(hf, hf_proc_dst, {"Destination", "dst"});
-    static hf_register_info either[] = {
-        {&hf_proc_pid, {"PID", "proc.pid", FT_UINT32, BASE_DEC, nullptr, 0x0, "Source or destination PID", HFILL}},
-        {&hf_proc_name,
-         {"Process", "proc.name", FT_STRING, BASE_NONE, nullptr, 0x0, "Source or destination process name", HFILL}},
-    };
-    g_array_append_vals(hf, either, G_N_ELEMENTS(either));
-
-    static gint* ett[] = {&ett_proc, &ett_proc_side};
     static ei_register_info ei[] = {
         {&ei_proc_journal_unavailable,
          {"proc.journal_unavailable", PI_UNDECODED, PI_WARN, "Process journal unavailable", EXPFILL}},
     };
 
     proto_proc = proto_register_protocol("Process (sockowner)", "PROC", "proc");
-    proto_register_field_array(proto_proc, reinterpret_cast<hf_register_info*>(hf->data), int(hf->len));
-    proto_register_subtree_array(ett, G_N_ELEMENTS(ett));
+    register_proc_fields(proto_proc);
     expert_register_field_array(expert_register_protocol(proto_proc), ei, G_N_ELEMENTS(ei));
 
     module_t* module = prefs_register_protocol(proto_proc, apply_prefs);
@@ -659,5 +481,5 @@ void proto_register_proc(void) {
 
     proc_tap = register_tap("proc");
     register_proc_stats_tree();
-    find_printed_fields();
+    find_printed_fields(proto_proc);
 }
