@@ -424,6 +424,7 @@ void forget_file() {
 
 void proc_init() {
     apply_prefs();
+    note_tap_listeners();
     forget_file();
     state.live = -1;
     state.unchecked = 0;

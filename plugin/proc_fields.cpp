@@ -2,6 +2,8 @@
 
 #include "proc_fields.hpp"
 
+#include <epan/tap.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -29,6 +31,9 @@ int ett_proc_side = -1;
 
 // tshark 4.0's -T fields: the ids of the proc fields it prints (find_printed_fields).
 std::optional<std::vector<int>> printed_fields;
+// A tap listener walks the whole tree (a Lua Listener, which may read all_field_infos()
+// without naming fields): then it gets every item, printed or not.
+bool tree_walked = false;
 
 // The Process columns' field: the name, or a placeholder when unknown, so that a column
 // is never empty (tshark's text output drops empty columns). Hidden: the tree has the name.
@@ -103,9 +108,17 @@ void find_printed_fields([[maybe_unused]] int proto) {
 #endif
 }
 
+void note_tap_listeners() {
+    const bool walked = union_of_tap_listener_flags() & TL_REQUIRES_PROTO_TREE;
+    if (printed_fields && walked != tree_walked)
+        proc_debug("tshark -T fields: %s", walked ? "a tap listener reads the tree: every proc item added"
+                                                  : "only the printed and referenced proc items added");
+    tree_walked = walked;
+}
+
 Items items_wanted(proto_tree* tree, int proto) {
     if (!tree) return Items::none;
-    if (PTREE_DATA(tree)->visible) return printed_fields ? Items::wanted : Items::all;
+    if (PTREE_DATA(tree)->visible) return printed_fields && !tree_walked ? Items::wanted : Items::all;
     return proto_registrar_get_nth(proto)->ref_type != HF_REF_TYPE_NONE ? Items::wanted : Items::none;
 }
 

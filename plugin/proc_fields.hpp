@@ -29,7 +29,10 @@ void find_printed_fields(int proto);
 // the dissector; none otherwise. (A field referenced marks its protocol referenced
 // "indirectly".) tshark 4.0's -T fields builds the whole visible tree since it cannot
 // tell which fields it prints: there, those its command line names and those referenced.
+// (Where a tap listener needs the whole tree, tshark 4.0's -T fields gets all of them:
+// note_tap_listeners(), called when a file opens, after the listeners are registered.)
 enum class Items { none, all, wanted };
+void note_tap_listeners();
 Items items_wanted(proto_tree* tree, int proto);
 
 // Adds a packet's proc items under the protocol's item: every one, or only

@@ -117,6 +117,22 @@ same_as_tree all.pdml proc.dst.cmdline proc.pid proc.name proc.src.label
 tshark_plugin "${J[@]}" -Y 'proc.src.uid == 1000' -T pdml >uid.pdml 2>/dev/null || fail "tshark -Y -T pdml failed"
 same_as_tree uid.pdml proc.src.uid -- -Y 'proc.src.uid == 1000'
 same_as_tree uid.pdml proc.dst.name -- -Y 'proc.src.uid == 1000'
+# A Lua listener that reads every field of the tree (without naming any) sees all the
+# proc items -V shows, also where -T fields prints only one of them (tshark 4.0).
+cat >walk.lua <<'LUA'
+local listener, n = Listener.new(nil, nil, true), 0
+function listener.packet()
+  for _, fi in ipairs({ all_field_infos() }) do
+    if fi.name:find("^proc%.") then n = n + 1 end
+  end
+end
+function listener.draw() io.stdout:write("lua-proc-items " .. n .. "\n") end
+LUA
+chmod a+r walk.lua
+lua_items() { tshark_plugin "${J[@]}" -X lua_script:walk.lua "$@" 2>/dev/null | sed -n 's/^lua-proc-items //p'; }
+in_tree=$(lua_items -V) printed=$(lua_items -T fields -e frame.number -e proc.src.pid)
+[ -n "$in_tree" ] && [ "$in_tree" -gt 0 ] || fail "the Lua listener saw no proc items under -V ('$in_tree')"
+[ "$printed" = "$in_tree" ] || fail "a Lua listener saw $printed proc items under -T fields, $in_tree under -V"
 
 # Preferences: a tighter slack loses the DNS query seen 0.4 s before its socket;
 # no Info tag leaves the summary as tshark prints it without the plugin.
