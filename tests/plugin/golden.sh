@@ -117,6 +117,8 @@ same_as_tree all.pdml proc.dst.cmdline proc.pid proc.name proc.src.label
 tshark_plugin "${J[@]}" -Y 'proc.src.uid == 1000' -T pdml >uid.pdml 2>/dev/null || fail "tshark -Y -T pdml failed"
 same_as_tree uid.pdml proc.src.uid -- -Y 'proc.src.uid == 1000'
 same_as_tree uid.pdml proc.dst.name -- -Y 'proc.src.uid == 1000'
+# Two passes (-2): the second prints what the first found.
+same_as_tree all.pdml proc.src.name proc.dst.pid -- -2
 # A Lua listener that reads every field of the tree (without naming any) sees all the
 # proc items -V shows, also where -T fields prints only one of them (tshark 4.0).
 cat >walk.lua <<'LUA'
