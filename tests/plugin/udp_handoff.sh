@@ -59,7 +59,15 @@ for m in fork exec; do
     { name = NR <= 2 ? first : last }
     $1 != p { if ($2 != cli || $4 != srv || $5 != name) print "request", NR ":", $0 }
     $1 == p { if ($2 != srv || $3 != name || $4 != cli) print "answer", NR ":", $0 }' "$WORK/p.txt")
-  [ -z "$bad" ] || { cat "$WORK/p.txt" >&2; fail "$m (server $server, client $client): $bad"; }
+  if [ -n "$bad" ]; then
+    # What a failure needs to be understood: the datagrams' times, the journal's intervals
+    # on the port, and what the collector counted.
+    cat "$WORK/p.txt" >&2
+    tshark_plugin -r cap.pcapng -Y "udp.port == $cport" -T fields -e frame.time_epoch -e udp.srcport >&2 2>/dev/null || true
+    "$SOCKOWNER" export --journal "$J" --port "$port" >&2 || true
+    grep -iE "handoff|lost|exec" "$WORK/collector.log" >&2 || true
+    fail "$m (server $server, client $client): $bad"
+  fi
   echo "ok $m: :$port served by $server (${FIRST[$m]}, then ${LAST[$m]}), client $client"
 done
 pass
