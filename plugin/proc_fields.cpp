@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "tshark_fields.hpp"
 
@@ -109,11 +110,8 @@ void find_printed_fields([[maybe_unused]] int proto) {
 }
 
 void note_tap_listeners() {
-    const bool walked = union_of_tap_listener_flags() & TL_REQUIRES_PROTO_TREE;
-    if (printed_fields && walked != tree_walked)
-        proc_debug("tshark -T fields: %s", walked ? "a tap listener reads the tree: every proc item added"
-                                                  : "only the printed and referenced proc items added");
-    tree_walked = walked;
+    tree_walked = union_of_tap_listener_flags() & TL_REQUIRES_PROTO_TREE;
+    if (printed_fields && tree_walked) proc_debug("tshark -T fields: a tap listener reads the tree: every proc item added");
 }
 
 Items items_wanted(proto_tree* tree, int proto) {

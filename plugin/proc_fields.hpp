@@ -8,7 +8,6 @@
 #include <epan/packet.h>
 
 #include <string>
-#include <vector>
 
 #include "owner_labels.hpp"
 #include "side_owner.hpp"
