@@ -41,6 +41,9 @@ collector_run() {  # collector_run MODE → "attributed seconds collector-cpu-se
   local cpu; cpu=$(python3 -c "print(($(cpu_ticks $c) - $t0) / $(getconf CLK_TCK))")
   [ -z "$recorder" ] || { kill -INT $recorder; wait $recorder || true; }
   kill -TERM $c; wait $c
+  # Its pinned programs stay attached when it stops (by design): detach them, or every
+  # later run "without" the collector would carry them.
+  "$S" cleanup --pin-dir "$pin" >/dev/null
   "$S" export --journal "$work/j.db" >"$work/export.jsonl"
   echo "$(python3 "$check" "$work/storm.txt" "$work/export.jsonl" | cut -d' ' -f1) $secs $cpu"
 }

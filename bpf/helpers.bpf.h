@@ -8,6 +8,8 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_ICMPV6 58
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
 
 static __always_inline void count(__u32 which)
 {

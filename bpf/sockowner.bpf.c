@@ -7,7 +7,9 @@
  *   cgroup/post_bind4|6          bind(): the binder owns it; report listeners, UDP servers
  *   cgroup/connect4|6            connect(): the connecting process owns it
  *   cgroup/sendmsg4|6, recvmsg4|6  unconnected UDP: the sender/receiver owns it
- *   cgroup_skb/egress|ingress    first packet of a tuple: report (owner + tuple)
+ *   sockops (TCP connect)        a TCP client: report, its port chosen, its SYN unsent
+ *   cgroup_skb/egress|ingress    first packet of a UDP/ICMP tuple: report (owner + tuple);
+ *                                TCP packets leave after one check
  *   tp_btf sock_send_length,     every send and receive (Linux 6.3+): a process other
  *          sock_recv_length      than the owner (a forked child, a program after exec,
  *                                a receiver of SCM_RIGHTS) takes the socket over
@@ -117,31 +119,86 @@ static __always_inline void adopt_listener_copy(struct so_sk_state *st, __u64 co
 	fresh_state(st, cookie, 1);
 }
 
-static __always_inline int on_skb(struct __sk_buff *skb)
+/* The packet is TCP, read from its IP header (hot: the stack just wrote or parsed it),
+ * not from the socket (whose lines are often cold: measured, a helper call or a socket
+ * storage lookup costs a packet 20 to 100 ns on a VM). IPv6 extension headers before
+ * TCP are not followed: such packets take the general path, which is correct too. */
+static __always_inline bool carries_tcp(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+		return (void *)(ip + 1) <= end && ip->protocol == IPPROTO_TCP;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+		return (void *)(ip6 + 1) <= end && ip6->nexthdr == IPPROTO_TCP;
+	}
+	return false;
+}
+
+/* tcp_by_events: TCP sockets are reported by their connection events (sockops connect,
+ * the state tracepoint's listen and accept; a report the full ring buffer dropped is
+ * tried again by the next send or receive), so TCP packets leave after one check. A
+ * constant of each program, not a load-time setting: a setting is a memory load that
+ * every packet would pay for (measured: ~15 ns). */
+static __always_inline int on_skb(struct __sk_buff *skb, const bool tcp_by_events)
+{
+	if (tcp_by_events && carries_tcp(skb))
+		return 1; /* reported by its connection events: no per-packet work */
 	struct bpf_sock *sk = skb->sk;
 	if (!sk)
 		return 1;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return 1; /* request and time-wait sockets: the full socket reports */
+	/* Null for request and time-wait sockets (the full socket reports) and for sockets
+	 * older than the programs (the start-up snapshot has them). */
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
 	if (!st)
-		return 1; /* older than the programs: the start-up snapshot has it */
+		return 1;
+	/* Only a TCP socket's state is ever copied into another socket (accept()): with
+	 * TCP reported by its events, a state reported is this socket's own. */
+	if (tcp_by_events && st->reported)
+		return 1; /* nothing new to learn: the per-packet cost is this check */
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return 1;
 	__u64 cookie = bpf_get_socket_cookie(skb);
 	if (st->reported && st->cookie == cookie)
-		return 1; /* nothing new to learn: the per-packet cost is this check */
+		return 1;
 	if (st->cookie != cookie)
 		adopt_listener_copy(st, cookie); /* established before the programs saw it */
 	report(sk, st, cookie, SO_READ_V4 | SO_READ_V6);
 	return 1;
 }
 
+/* A TCP client (connect(), or sendto() with TCP Fast Open), in the connecting process:
+ * its local port is chosen and its SYN not yet sent. connect4/6 took the owner. */
+SEC("sockops")
+int so_sockops(struct bpf_sock_ops *ops)
+{
+	if (ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
+		return 1;
+	struct bpf_sock *sk = ops->sk;
+	if (!sk)
+		return 1;
+	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+	if (!st)
+		return 1; /* older than the programs: the start-up snapshot has it */
+	report(sk, st, bpf_get_socket_cookie(ops), SO_READ_V4 | SO_READ_V6);
+	return 1;
+}
+
 SEC("cgroup_skb/egress")
-int so_egress(struct __sk_buff *skb) { return on_skb(skb); }
+int so_egress(struct __sk_buff *skb) { return on_skb(skb, true); }
 
 SEC("cgroup_skb/ingress")
-int so_ingress(struct __sk_buff *skb) { return on_skb(skb); }
+int so_ingress(struct __sk_buff *skb) { return on_skb(skb, true); }
+
+/* Kernels without the inet_sock_set_state tracepoint: every packet, TCP too. */
+SEC("cgroup_skb/egress")
+int so_egress_all(struct __sk_buff *skb) { return on_skb(skb, false); }
+
+SEC("cgroup_skb/ingress")
+int so_ingress_all(struct __sk_buff *skb) { return on_skb(skb, false); }
 
 /* ---- every send and receive: ownership follows use --------------------------- */
 
@@ -157,7 +214,8 @@ static __always_inline int on_use(struct sock *sk)
 	__u32 tgid = task->tgid;
 	__u64 now = bpf_ktime_get_boot_ns();
 	/* The owner again: the common case, kept short (direct BTF loads, no helpers). */
-	if (st && owned_by(st, tgid) && st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
+	if (st && owned_by(st, tgid) && st->reported &&
+	    st->owner.exec_id == (__u32)task->group_leader->self_exec_id) {
 		st->last_use = now;
 		if (!st->used)
 			st->used = 1;
@@ -174,8 +232,8 @@ static __always_inline int on_use(struct sock *sk)
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	if (st->cookie != cookie && st->owner.start_ns)
 		adopt_listener_copy(st, cookie);
-	if (!take_owner(st, cookie, now))
-		return 0;
+	if (!take_owner(st, cookie, now) && st->reported)
+		return 0; /* else a report the full ring buffer dropped: tried again */
 	struct so_tuple t;
 	tuple_of_sock(sk, &t);
 	if (t.protocol == IPPROTO_TCP && sk->__sk_common.skc_state == TCP_LISTEN) {

@@ -177,8 +177,15 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
     optional(s->progs.so_exit_accept, accept_tp && tracepoint_exists(tracefs, "syscalls", "sys_exit_accept"),
              "no syscall tracepoints: accepted sockets keep the listener's owner until used");
     optional(s->progs.so_exit_accept4, accept_tp, nullptr);
-    optional(s->progs.so_state, btf_has_typedef(vmlinux, "btf_trace_inet_sock_set_state"),
-             "no inet_sock_set_state tracepoint: TCP closes at the next resync");
+    bool tcp_state = btf_has_typedef(vmlinux, "btf_trace_inet_sock_set_state");
+    optional(s->progs.so_state, tcp_state, "no inet_sock_set_state tracepoint: TCP closes at the next resync");
+    // TCP sockets are reported by connect (sockops), listen and accept (the state
+    // tracepoint): the per-packet programs then let TCP packets pass after one check.
+    // Without the tracepoint, the programs that report TCP by its packets too.
+    optional(s->progs.so_egress, tcp_state, nullptr);
+    optional(s->progs.so_ingress, tcp_state, nullptr);
+    optional(s->progs.so_egress_all, !tcp_state, nullptr);
+    optional(s->progs.so_ingress_all, !tcp_state, nullptr);
     optional(s->progs.so_exec, tracepoint_exists(tracefs, "sched", "sched_process_exec"),
              "no sched_process_exec tracepoint: exe and cmdline of short-lived processes unknown");
     optional(s->progs.so_exit, tracepoint_exists(tracefs, "sched", "sched_process_exit"),
