@@ -14,7 +14,8 @@
  *          sock_recv_length      than the owner (a forked child, a program after exec,
  *                                a receiver of SCM_RIGHTS) takes the socket over
  *   tracepoint syscalls accept   accept(), accept4(): the accepting process owns it
- *   tp_btf inet_sock_set_state   TCP listen(); an accepted socket established; CLOSE
+ *   tp_btf inet_sock_set_state   TCP listen(); an accepted socket established (and a
+ *                                client the connect callback missed); CLOSE
  *   cgroup/sock_release          other sockets closed
  *   tracepoint sched exec|exit   process images and exits, for short-lived processes
  *   iter/tcp, iter/udp           sockets that existed before the programs
@@ -340,6 +341,18 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 			__builtin_memset(&st->owner, 0, sizeof(st->owner));
 		}
 		adopt_listener_copy(st, cookie);
+		tuple_of_sock(sk, &t);
+		report_tuple((__u64)sk, st, cookie, &t);
+	} else if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		/* A client the connect callback did not report (a TCP_REPAIR restore does not
+		 * send a SYN; a report the full ring buffer dropped): now, with its owner from
+		 * connect(). */
+		st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+		if (!st || st->reported)
+			return 0;
+		cookie = bpf_get_socket_cookie(sk);
+		if (st->cookie != cookie)
+			return 0;
 		tuple_of_sock(sk, &t);
 		report_tuple((__u64)sk, st, cookie, &t);
 	}
