@@ -52,7 +52,7 @@ int so_sock_create(struct bpf_sock *sk)
 }
 
 /* A bound UDP, ICMP or raw socket can receive: report it now. A TCP socket is
- * reported when it listens (inet_sock_set_state) or sends its SYN. */
+ * reported when it listens (inet_sock_set_state) or connects (sockops). */
 static __always_inline int on_bind(struct bpf_sock *sk, const int read)
 {
 	__u64 cookie = bpf_get_socket_cookie(sk);
@@ -71,7 +71,8 @@ SEC("cgroup/post_bind6")
 int so_post_bind6(struct bpf_sock *sk) { return on_bind(sk, SO_READ_V6); }
 
 /* connect(), sendmsg() and recvmsg() hooks run before the call completes: the tuple is
- * reported by the first packet; here only the owner is taken. connect() gives a new
+ * reported by the first packet (TCP: by the connect callback); here only the owner is
+ * taken. connect() gives a new
  * remote end; sendmsg()/recvmsg() with an address are an unconnected socket's, so a
  * socket reported connected has been disconnected (connect(AF_UNSPEC)). */
 static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, const bool connecting)
