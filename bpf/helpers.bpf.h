@@ -204,6 +204,28 @@ static __always_inline void report(struct bpf_sock *sk, struct so_sk_state *st, 
 	report_tuple((__u64)sk, st, cookie, &t);
 }
 
+/* A socket's slot in so_reported. */
+static __always_inline __u64 *reported_slot(__u32 lport)
+{
+	__u32 k = lport & 0xffff;
+	return bpf_map_lookup_elem(&so_reported, &k);
+}
+
+/* The slot no longer says `sk` is reported (unless it holds another socket). */
+static __always_inline void clear_slot(__u32 lport, __u64 sk)
+{
+	__u64 *slot = reported_slot(lport);
+	if (slot)
+		__sync_val_compare_and_swap(slot, sk, 0);
+}
+
+/* The socket's tuple or owner changed: packets must look again (and report). */
+static __always_inline void unreport(struct so_sk_state *st, __u32 lport, __u64 sk)
+{
+	st->reported = 0;
+	clear_slot(lport, sk); /* a full barrier after the store: see so_reported */
+}
+
 /* The socket's recorded owner is process `tgid`, its own (not a listener's copy): the
  * "owner again" test of every hook; those that must tell program images apart compare
  * the exec id too. */
@@ -218,7 +240,7 @@ static __always_inline bool owned_by(const struct so_sk_state *st, __u32 tgid)
  * so_free_switches changes of hands; after that at most once per so_owner_switch_ns.
  * The new owner's interval begins at the previous owner's last use (`since`): what
  * arrived after it was read by the new owner. Returns true when the owner changed. */
-static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u64 now)
+static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u64 now, __u32 lport, __u64 sk)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (owned_by(st, tgid) && st->owner.exec_id == current_exec_id()) {
@@ -242,7 +264,7 @@ static __always_inline bool take_owner(struct so_sk_state *st, __u64 cookie, __u
 	st->last_use = now;
 	st->inherited = 0;
 	st->used = 1;
-	st->reported = 0;
+	unreport(st, lport, sk);
 	return true;
 }
 
@@ -277,7 +299,7 @@ static __always_inline struct so_sk_state *claim(struct bpf_sock *sk, __u64 cook
 {
 	struct so_sk_state *st = state_of(sk);
 	if (st)
-		take_owner(st, cookie, bpf_ktime_get_boot_ns());
+		take_owner(st, cookie, bpf_ktime_get_boot_ns(), sk->src_port, (__u64)sk);
 	return st;
 }
 

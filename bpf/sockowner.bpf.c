@@ -58,7 +58,7 @@ static __always_inline int on_bind(struct bpf_sock *sk, const int read)
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	struct so_sk_state *st = claim(sk, cookie);
 	if (st)
-		st->reported = 0; /* a new local end */
+		unreport(st, sk->src_port, (__u64)sk); /* a new local end */
 	if (st && sk->protocol != IPPROTO_TCP)
 		report(sk, st, cookie, read);
 	return 1;
@@ -89,13 +89,13 @@ static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, const bool co
 		if (st && owned_by(st, bpf_get_current_pid_tgid() >> 32) && st->used &&
 		    st->cookie == bpf_get_socket_cookie(ctx)) {
 			if (st->reported_connected)
-				st->reported = 0;
+				unreport(st, sk->src_port, (__u64)sk);
 			return 1;
 		}
 	}
 	struct so_sk_state *st = claim(sk, bpf_get_socket_cookie(ctx));
 	if (st && (connecting || st->reported_connected))
-		st->reported = 0;
+		unreport(st, sk->src_port, (__u64)sk);
 	return 1;
 }
 
@@ -151,6 +151,12 @@ static __always_inline int on_skb(struct __sk_buff *skb, const bool tcp_by_event
 	struct bpf_sock *sk = skb->sk;
 	if (!sk)
 		return 1;
+	__u64 *slot = 0;
+	if (tcp_by_events) {
+		slot = reported_slot(sk->src_port);
+		if (slot && *slot == (__u64)sk)
+			return 1; /* nothing new to learn: the per-packet cost is this check */
+	}
 	/* Null for request and time-wait sockets (the full socket reports) and for sockets
 	 * older than the programs (the start-up snapshot has them). */
 	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
@@ -158,8 +164,14 @@ static __always_inline int on_skb(struct __sk_buff *skb, const bool tcp_by_event
 		return 1;
 	/* Only a TCP socket's state is ever copied into another socket (accept()): with
 	 * TCP reported by its events, a state reported is this socket's own. */
-	if (tcp_by_events && st->reported)
-		return 1; /* nothing new to learn: the per-packet cost is this check */
+	if (tcp_by_events && st->reported) {
+		/* A free slot only: sockets sharing a port (a reuseport group) do not take it
+		 * from each other on every packet, bouncing its cache line between CPUs. */
+		if (slot && !*slot && !__sync_val_compare_and_swap(slot, 0, (__u64)sk) &&
+		    !*(volatile __u32 *)&st->reported) /* cleared meanwhile */
+			__sync_val_compare_and_swap(slot, (__u64)sk, 0);
+		return 1;
+	}
 	sk = bpf_sk_fullsock(sk);
 	if (!sk)
 		return 1;
@@ -234,7 +246,7 @@ static __always_inline int on_use(struct sock *sk)
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	if (st->cookie != cookie && st->owner.start_ns)
 		adopt_listener_copy(st, cookie);
-	if (!take_owner(st, cookie, now) && st->reported)
+	if (!take_owner(st, cookie, now, sk->__sk_common.skc_num, (__u64)sk) && st->reported)
 		return 0; /* else a report the full ring buffer dropped: tried again */
 	struct so_tuple t;
 	tuple_of_sock(sk, &t);
@@ -312,6 +324,7 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	if (newstate == TCP_CLOSE) {
+		clear_slot(sk->__sk_common.skc_num, (__u64)sk); /* IPv6 extension headers can set it */
 		emit_close((__u64)sk, bpf_get_socket_cookie(sk));
 		return 0;
 	}
@@ -323,7 +336,7 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 		if (!st)
 			return 0;
 		cookie = bpf_get_socket_cookie(sk);
-		take_owner(st, cookie, bpf_ktime_get_boot_ns());
+		take_owner(st, cookie, bpf_ktime_get_boot_ns(), sk->__sk_common.skc_num, (__u64)sk);
 		tuple_of_sock(sk, &t);
 		t.rport = 0;
 		__builtin_memset(t.raddr, 0, sizeof(t.raddr));
@@ -360,18 +373,37 @@ int BPF_PROG(so_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
+/* The struct sock behind a cgroup/sock program's context (Linux 6.2+), whose local port
+ * those programs may not read through the context. Weak: the collector loads the program
+ * that calls it only where the kernel has it. */
+extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym __weak;
+
 /* Everything else closes when released; a TCP socket released in CLOSE state (never
- * connected, or already closed) never reaches the state tracepoint again. */
-SEC("cgroup/sock_release")
-int so_sock_release(struct bpf_sock *sk)
+ * connected, or already closed) never reaches the state tracepoint again. With
+ * `clear`, the socket's so_reported slot is cleared too (the slot is trusted by the
+ * per-packet programs only where it is). */
+static __always_inline int on_release(struct bpf_sock *sk, const bool clear)
 {
 	SO_VARIANT_MARK();
 	if (sk->protocol == IPPROTO_TCP && sk->state != TCP_CLOSE)
 		return 1;
-	if (bpf_sk_storage_get(&so_sk_state, sk, 0, 0))
-		emit_close((__u64)sk, bpf_get_socket_cookie(sk));
+	struct so_sk_state *st = bpf_sk_storage_get(&so_sk_state, sk, 0, 0);
+	if (!st)
+		return 1;
+	if (clear) {
+		struct sock *ks = bpf_cast_to_kern_ctx(sk);
+		unreport(st, ks->__sk_common.skc_num, (__u64)ks);
+	}
+	emit_close((__u64)sk, bpf_get_socket_cookie(sk));
 	return 1;
 }
+
+SEC("cgroup/sock_release")
+int so_sock_release(struct bpf_sock *sk) { return on_release(sk, true); }
+
+/* Kernels without bpf_cast_to_kern_ctx: with so_egress_all and so_ingress_all. */
+SEC("cgroup/sock_release")
+int so_sock_release_noslot(struct bpf_sock *sk) { return on_release(sk, false); }
 
 /* ---- processes ------------------------------------------------------------------ */
 

@@ -160,8 +160,13 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
         bpf_program__set_autoload(prog, false);
         if (what) p->notes_.push_back(what);
     };
-    optional(s->progs.so_sock_release, btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_INET_SOCK_RELEASE"),
-             "no cgroup/sock_release: UDP and ICMP sockets close at the next resync");
+    bool release = btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_INET_SOCK_RELEASE");
+    // The release program that clears so_reported's slots reads the socket's port
+    // through bpf_cast_to_kern_ctx (Linux 6.2+).
+    bool kern_ctx = btf__find_by_name_kind(vmlinux, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
+    optional(s->progs.so_sock_release, release && kern_ctx, nullptr);
+    optional(s->progs.so_sock_release_noslot, release && !kern_ctx, nullptr);
+    if (!release) p->notes_.push_back("no cgroup/sock_release: UDP and ICMP sockets close at the next resync");
     bool recvmsg = btf_has_enum_value(vmlinux, "bpf_attach_type", "BPF_CGROUP_UDP4_RECVMSG");
     optional(s->progs.so_recvmsg4, recvmsg, "no cgroup/recvmsg4: receive-only UDP keeps its creator as owner");
     optional(s->progs.so_recvmsg6, recvmsg, nullptr);
@@ -182,10 +187,12 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
     // TCP sockets are reported by connect (sockops), listen and accept (the state
     // tracepoint): the per-packet programs then let TCP packets pass after one check.
     // Without the tracepoint, the programs that report TCP by its packets too.
-    optional(s->progs.so_egress, tcp_state, nullptr);
-    optional(s->progs.so_ingress, tcp_state, nullptr);
-    optional(s->progs.so_egress_all, !tcp_state, nullptr);
-    optional(s->progs.so_ingress_all, !tcp_state, nullptr);
+    // The former also trust a slot of so_reported, which sock_release clears.
+    bool by_events = tcp_state && release && kern_ctx;
+    optional(s->progs.so_egress, by_events, nullptr);
+    optional(s->progs.so_ingress, by_events, nullptr);
+    optional(s->progs.so_egress_all, !by_events, nullptr);
+    optional(s->progs.so_ingress_all, !by_events, nullptr);
     optional(s->progs.so_exec, tracepoint_exists(tracefs, "sched", "sched_process_exec"),
              "no sched_process_exec tracepoint: exe and cmdline of short-lived processes unknown");
     optional(s->progs.so_exit, tracepoint_exists(tracefs, "sched", "sched_process_exit"),
@@ -208,7 +215,7 @@ std::unique_ptr<Programs> Programs::load(const std::string& pin_dir, const std::
 }
 
 std::vector<bpf_map*> Programs::shared_maps() const {
-    return {skel_->maps.so_sk_state, skel_->maps.so_events, skel_->maps.so_counters};
+    return {skel_->maps.so_sk_state, skel_->maps.so_events, skel_->maps.so_counters, skel_->maps.so_reported};
 }
 
 // Every program is attached (or found attached already) before anything is pinned:
