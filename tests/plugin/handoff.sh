@@ -74,7 +74,7 @@ PY
       fail "$m: intervals of :$cport"
 
     # every packet, with the plugin
-    tshark_plugin -r cap.pcapng -o "proc.journal:$J" -Y "tcp.port == $cport" -T fields -e frame.number \
+    tshark_plugin -r cap.pcapng -o "proc.journal:$J" -Y "tcp.port == $cport && tcp.port == $port" -T fields -e frame.number \
       -e tcp.srcport -e tcp.len -e tcp.flags.syn -e tcp.flags.ack -e tcp.flags.fin -e proc.src.pid \
       -e proc.dst.pid -e proc.src.name -e proc.dst.name >"$WORK/p.txt" 2>"$WORK/tshark.err" ||
       fail "tshark: $(cat "$WORK/tshark.err")"

@@ -49,7 +49,7 @@ for m in fork exec; do
   [ "$pid" = "$server" ] && [ "$name" = "${LAST[$m]}" ] ||
     fail "$m: the server side of :$cport is $pid ($name), expected $server (${LAST[$m]})"
 
-  tshark_plugin -r cap.pcapng -o "proc.journal:$J" -Y "udp.port == $cport" -T fields -e udp.srcport \
+  tshark_plugin -r cap.pcapng -o "proc.journal:$J" -Y "udp.port == $cport && udp.port == $port" -T fields -e udp.srcport \
     -e proc.src.pid -e proc.src.name -e proc.dst.pid -e proc.dst.name >"$WORK/p.txt" 2>"$WORK/tshark.err" ||
     fail "tshark: $(cat "$WORK/tshark.err")"
   [ "$(wc -l <"$WORK/p.txt")" -eq 4 ] || { cat "$WORK/p.txt" >&2; fail "$m: $(wc -l <"$WORK/p.txt") datagrams, expected 4"; }
@@ -63,7 +63,7 @@ for m in fork exec; do
     # What a failure needs to be understood: the datagrams' times, the journal's intervals
     # on the port, and what the collector counted.
     cat "$WORK/p.txt" >&2
-    tshark_plugin -r cap.pcapng -Y "udp.port == $cport" -T fields -e frame.time_epoch -e udp.srcport >&2 2>/dev/null || true
+    tshark_plugin -r cap.pcapng -Y "udp.port == $cport && udp.port == $port" -T fields -e frame.time_epoch -e udp.srcport >&2 2>/dev/null || true
     "$SOCKOWNER" export --journal "$J" --port "$port" >&2 || true
     grep -iE "handoff|lost|exec" "$WORK/collector.log" >&2 || true
     fail "$m (server $server, client $client): $bad"
