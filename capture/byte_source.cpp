@@ -14,6 +14,11 @@ ByteSource::ByteSource(int fd, std::string name) : fd_(fd), name_(std::move(name
     data_ = buffer_.data();
 }
 
+ByteSource::ByteSource(std::unique_ptr<ByteStream> stream, std::string name)
+    : stream_(std::move(stream)), name_(std::move(name)), buffer_(kBufferSize) {
+    data_ = buffer_.data();
+}
+
 ByteSource::ByteSource(std::span<const std::uint8_t> bytes, std::string name)
     : name_(std::move(name)), data_(bytes.data()), end_(bytes.size()), eof_(true) {}
 
@@ -40,19 +45,25 @@ bool ByteSource::fill(std::size_t n) {
             buffer_.resize(std::min(n, 2 * buffer_.size()));
             data_ = buffer_.data();
         }
-        const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            throw CaptureError(name_ + ": read error at byte " + std::to_string(consumed_before_ + end_) + ": " +
-                               std::strerror(errno));
-        }
+        const std::size_t got = read_some(buffer_.data() + end_, buffer_.size() - end_);
         if (got == 0) {
             eof_ = true;
             return false;
         }
-        end_ += std::size_t(got);
+        end_ += got;
     }
     return true;
+}
+
+std::size_t ByteSource::read_some(std::uint8_t* dst, std::size_t cap) {
+    if (stream_) return stream_->read(dst, cap);
+    for (;;) {
+        const ssize_t got = ::read(fd_, dst, cap);
+        if (got >= 0) return std::size_t(got);
+        if (errno != EINTR)
+            throw CaptureError(name_ + ": read error at byte " + std::to_string(consumed_before_ + end_) + ": " +
+                               std::strerror(errno));
+    }
 }
 
 }  // namespace sockowner::capture

@@ -1,15 +1,25 @@
 // The reader's input: a file descriptor read with large read(2) calls into one
-// buffer (no mmap: pipes and standard input work too), or bytes already in memory.
-// A block is always handed out contiguous, so that the parser never copies a packet.
+// buffer (no mmap: pipes and standard input work too), bytes already in memory, or a
+// stream of bytes made from another source's (a decompressor). A block is always
+// handed out contiguous, so that the parser never copies a packet.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace sockowner::capture {
+
+// Bytes made on demand (decompressed ones).
+class ByteStream {
+public:
+    virtual ~ByteStream() = default;
+    // Up to `cap` (> 0) bytes into `dst`; 0 only at the end. Throws CaptureError.
+    virtual std::size_t read(std::uint8_t* dst, std::size_t cap) = 0;
+};
 
 class ByteSource {
 public:
@@ -19,6 +29,8 @@ public:
     ByteSource(int fd, std::string name);
     // Reads `bytes`, which must outlive this object.
     ByteSource(std::span<const std::uint8_t> bytes, std::string name);
+    // Reads what `stream` makes.
+    ByteSource(std::unique_ptr<ByteStream> stream, std::string name);
 
     // The next n bytes, contiguous, without consuming them; nullptr when the input
     // ends first (then left() is everything there is). Invalidates earlier pointers.
@@ -35,8 +47,10 @@ public:
 
 private:
     bool fill(std::size_t n);
+    std::size_t read_some(std::uint8_t* dst, std::size_t cap);
 
     int fd_ = -1;
+    std::unique_ptr<ByteStream> stream_;
     std::string name_;
     std::vector<std::uint8_t> buffer_;
     const std::uint8_t* data_ = nullptr;  // buffer_ or the caller's bytes

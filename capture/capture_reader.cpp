@@ -3,6 +3,7 @@
 #include "byte_order.hpp"
 #include "byte_source.hpp"
 #include "capture_formats.hpp"
+#include "decompress.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,33 +25,27 @@ void fail_truncated(const ByteSource& in, const char* what, const char* length_n
 
 namespace {
 
-bool starts_with(const std::uint8_t* p, std::size_t n, std::initializer_list<std::uint8_t> magic) {
-    if (n < magic.size()) return false;
-    return std::memcmp(p, magic.begin(), magic.size()) == 0;
-}
-
-// What people feed a capture tool by mistake: a compressed capture (Wireshark reads
-// gzip, zstd and lz4 ones itself, so they are common). Named, not guessed at.
-bool compressed(const std::uint8_t* p, std::size_t n) {
-    return starts_with(p, n, {0x1f, 0x8b}) ||                    // gzip
-           starts_with(p, n, {0x28, 0xb5, 0x2f, 0xfd}) ||        // zstd
-           starts_with(p, n, {0x04, 0x22, 0x4d, 0x18}) ||        // lz4 frame
-           starts_with(p, n, {0xfd, '7', 'z', 'X', 'Z', 0x00}) ||  // xz
-           starts_with(p, n, {'B', 'Z', 'h'});                   // bzip2
-}
-
-void read_source(ByteSource& in, CaptureSink& sink) {
+// `decoded`: `in` is a compressed file's contents, which are not decompressed again.
+void read_source(ByteSource& in, CaptureSink& sink, bool decoded = false) {
     const std::size_t n = in.peek(4) ? 4 : in.left();
     const std::uint8_t* p = in.current();
-    if (n == 0) throw CaptureError(in.name() + ": empty file, not a pcap or pcapng capture");
-    if (compressed(p, n)) throw CaptureError(in.name() + ": compressed capture: decompress it first");
+    if (n == 0) throw CaptureError(in.name() + ": empty " + (decoded ? "after decompressing" : "file") +
+                                   ", not a pcap or pcapng capture");
     if (n == 4) {
         const std::uint32_t magic = load32(ByteOrder::little, p);
         if (magic == kBlockShb) return read_pcapng(in, sink);
         for (std::uint32_t m : {0xa1b2c3d4u, 0xa1b23c4du, 0xa1b2cd34u})
             if (magic == m || magic == __builtin_bswap32(m)) return read_pcap(in, sink);
     }
-    throw CaptureError(in.name() + ": not a pcap or pcapng capture");
+    // What Wireshark reads compressed (gzip, zstd, lz4), read the same way; errors
+    // after that name the byte of the decompressed data.
+    const Compression c = compression_of(p, n);
+    if (c != Compression::none && !decoded) {
+        ByteSource plain(decompressor(c, in), in.name() + " (" + compression_name(c) + "-decompressed)");
+        return read_source(plain, sink, true);
+    }
+    throw CaptureError(in.name() + ": not a pcap or pcapng capture" +
+                       (decoded ? std::string(" (after decompressing)") : std::string()));
 }
 
 }  // namespace

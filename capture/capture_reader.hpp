@@ -3,9 +3,11 @@
 // wall-clock. pcap input comes out as one little-endian pcapng section with one
 // interface, so that a sink sees one format.
 //
+// A gzip, zstd or lz4 file is decompressed as it is read (decompress.hpp).
+//
 // Every damage is a CaptureError, never a silently short read: an unknown magic ("not
-// a pcap or pcapng capture"), a compressed file ("compressed capture: decompress it
-// first"), truncation anywhere (a partial last record included), block lengths that
+// a pcap or pcapng capture"), xz or bzip2 ("xz-compressed capture: decompress it
+// first"), damaged or truncated compressed data, truncation anywhere (a partial last record included), block lengths that
 // are not a multiple of 4, under 12, over 128 MiB or differ at the two ends, captured
 // lengths over 16 MiB or past their block, packets of an interface the section does
 // not describe, options running past their block. Memory: one 1 MiB buffer (more

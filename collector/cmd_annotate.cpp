@@ -22,11 +22,11 @@ namespace {
 constexpr const char* kHelp =
     "usage: sockowner annotate IN -o OUT [--journal PATH] [--format LIST] [--slack MS] [-q]\n"
     "\n"
-    "Copies the capture IN (pcap or pcapng; - for standard input) to the pcapng file OUT\n"
-    "with each packet's processes written into it, for Wireshark where neither the\n"
-    "plugin nor the journal is (another machine, Windows, macOS). Every packet, timestamp,\n"
-    "interface and comment is kept; owners are found as the plugin finds them. Added to\n"
-    "each packet whose owners the journal knows:\n"
+    "Copies the capture IN (pcap or pcapng, also compressed with gzip, zstd or lz4; - for\n"
+    "standard input) to the pcapng file OUT with each packet's processes written into it,\n"
+    "for Wireshark where neither the plugin nor the journal is (another machine, Windows,\n"
+    "macOS). Every packet, timestamp, interface and comment is kept; owners are found as\n"
+    "the plugin finds them. Added to each packet whose owners the journal knows:\n"
     "\n"
     "  comment  a packet comment naming both ends: 'sockowner: curl 4242 \xe2\x86\x92 python3 17'\n"
     "           then lines 'src.pid: 4242', 'src.name: curl', ... (filter with\n"
@@ -45,7 +45,7 @@ constexpr const char* kHelp =
     "  -q, --quiet       no summary on standard error\n"
     "\n"
     "Exit status: 0 written, 2 bad arguments, an unreadable journal, or a capture that is\n"
-    "not a pcap or pcapng file, is compressed, truncated or damaged (nothing is left at OUT).\n";
+    "not a pcap or pcapng file, is truncated or damaged (nothing is left at OUT).\n";
 
 AnnotateFormats parse_formats(std::string_view list) {
     AnnotateFormats f{false, false, false};

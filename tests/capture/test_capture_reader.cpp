@@ -150,13 +150,93 @@ void pcapng_interfaces_are_per_section(void**) {
     assert_error(f.bytes(), "enhanced packet block for interface 1 (its section describes 1)");
 }
 
+// A gzip member holding `data` in stored (uncompressed) deflate blocks: what any gzip
+// reader must read, made without a compressor.
+Bytes gzip_stored(const Bytes& data) {
+    Bytes z = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};  // no name, no time, Unix
+    std::size_t at = 0;
+    do {
+        const std::size_t n = std::min<std::size_t>(data.size() - at, 65535);
+        z.push_back(at + n == data.size() ? 1 : 0);  // BFINAL, BTYPE 00
+        for (std::uint16_t v : {std::uint16_t(n), std::uint16_t(~n)}) {
+            z.push_back(std::uint8_t(v));
+            z.push_back(std::uint8_t(v >> 8));
+        }
+        z.insert(z.end(), data.begin() + at, data.begin() + at + n);
+        at += n;
+    } while (at < data.size());
+    std::uint32_t crc = ~0u;
+    for (std::uint8_t b : data) {
+        crc ^= b;
+        for (int k = 0; k < 8; ++k) crc = crc >> 1 ^ (0xedb88320u & -(crc & 1));
+    }
+    for (std::uint32_t v : {~crc, std::uint32_t(data.size())})
+        for (int k = 0; k < 4; ++k) z.push_back(std::uint8_t(v >> 8 * k));
+    return z;
+}
+
+std::string error_text(const Bytes& bytes) {
+    try {
+        read_bytes(bytes);
+    } catch (const CaptureError& e) {
+        return e.what();
+    }
+    return "(read)";
+}
+
+// A gzip-compressed capture (several members: several sections, as Wireshark reads
+// files concatenated) reads as the capture itself; damage is named.
+void gzip_compressed(void**) {
+    std::vector<PcapRecord> records;
+    for (std::uint32_t i = 0; i < 3000; ++i)  // 228 000 bytes: several stored blocks
+        records.push_back({1'700'000'000 + i, i, frame(60, std::uint8_t(i)), 60});
+    const Bytes plain = pcap_file(false, true, 1, records);
+    const RecordingSink want = read_bytes(plain);
+    Bytes z = gzip_stored(plain);
+    const RecordingSink got = read_bytes(z);
+    assert_int_equal(got.events.size(), want.events.size());
+    for (std::size_t i = 0; i < want.events.size(); ++i) {
+        assert_true(got.events[i].raw == want.events[i].raw);
+        assert_true(got.events[i].data == want.events[i].data);
+        assert_int_equal(got.events[i].time_ns, want.events[i].time_ns);
+    }
+    // pcapng files one after the other are one file of several sections.
+    Pcapng ng;
+    ng.section(false).idb(1).epb(0, 1'700'000'000'000'000ull, frame(60, 7));
+    const Bytes ngz = gzip_stored(ng.bytes());
+    Bytes twice = ngz;
+    twice.insert(twice.end(), ngz.begin(), ngz.end());
+    const RecordingSink two = read_bytes(twice);
+    assert_int_equal(two.events.size(), 6);  // SHB, IDB, EPB twice
+    assert_int_equal(two.events[3].kind, Event::section);
+
+    Bytes cut(z.begin(), z.end() - 3);
+    assert_error(cut, "truncated gzip data at byte " + std::to_string(cut.size()));
+    Bytes bad = z;
+    bad[bad.size() - 5] ^= 1;  // the CRC
+    assert_error(bad, "damaged gzip data at byte");
+    Bytes trailing = z;
+    trailing.push_back('x');
+    assert_error(trailing, "not gzip data after the gzip stream at byte " + std::to_string(z.size()));
+    // Errors in what was compressed name the decompressed byte, and say so.
+    Bytes short_capture(plain.begin(), plain.end() - 7);
+    const std::string msg = error_text(gzip_stored(short_capture));
+    assert_true(msg.rfind("test.cap (gzip-decompressed): truncated", 0) == 0);
+    assert_true(error_text(gzip_stored(z)).find("not a pcap or pcapng capture (after decompressing)") != std::string::npos);
+    assert_true(error_text(gzip_stored({})).find("empty after decompressing") != std::string::npos);
+}
+
 void not_captures(void**) {
     assert_error({}, "empty file");
     assert_error({'h', 'e', 'l', 'l', 'o', '\n'}, "not a pcap or pcapng capture");
     assert_error({0xd4}, "not a pcap or pcapng capture");
-    assert_error({0x1f, 0x8b, 8, 0, 0, 0}, "compressed capture: decompress it first");
-    assert_error({0x28, 0xb5, 0x2f, 0xfd, 0, 0}, "compressed capture");
-    assert_error({0x04, 0x22, 0x4d, 0x18}, "compressed capture");
+    // Compressed, cut short: the decompressor's words, the compressed byte.
+    assert_error({0x1f, 0x8b, 8, 0, 0, 0}, "truncated gzip data at byte 6");
+    assert_error({0x28, 0xb5, 0x2f, 0xfd}, "truncated zstd data at byte 4");
+    assert_error({0x04, 0x22, 0x4d, 0x18}, "truncated lz4 data at byte 4");
+    // What Wireshark does not read either.
+    assert_error({0xfd, '7', 'z', 'X', 'Z', 0}, "xz-compressed capture: decompress it first");
+    assert_error({'B', 'Z', 'h', '9'}, "bzip2-compressed capture: decompress it first");
     Bytes v1 = pcap_file(false, false, 1, {});
     v1[4] = 1;
     assert_error(v1, "unsupported pcap version 1.4");
@@ -322,6 +402,7 @@ int main() {
         cmocka_unit_test(pcapng_every_block),
         cmocka_unit_test(pcapng_interfaces_are_per_section),
         cmocka_unit_test(not_captures),
+        cmocka_unit_test(gzip_compressed),
         cmocka_unit_test(bad_block_lengths),
         cmocka_unit_test(bad_packets),
         cmocka_unit_test(options_ending_without_endofopt),

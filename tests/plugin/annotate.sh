@@ -87,12 +87,36 @@ got=$(tshark_plugin -r ptcpdump.pcapng "${NOJ[@]}" -Y 'proc.name == "wget" && pr
   -e proc.pid -e proc.name 2>/dev/null)
 [ "$got" = "31337	wget" ] || fail "ptcpdump's comment: proc.pid/proc.name '$got'"
 
+# Compressed captures, as Wireshark reads them (gzip, zstd, lz4; by their own tools,
+# from a file and from a pipe): the same output as from the capture itself, which is
+# what tshark reads in them too.
+for z in "gzip gz" "zstd zst" "lz4 lz4"; do
+  set -- $z
+  need_cmd "$1"
+  "$1" -c <fixture.pcap >"fixture.pcap.$2" || fail "$1 failed"
+  "$SOCKOWNER" annotate -q "fixture.pcap.$2" -o "from-$2.pcapng" --journal fixture.db 2>err.txt ||
+    fail "annotate of a $1 capture: $(cat err.txt)"
+  cmp -s "from-$2.pcapng" annotated.pcapng || fail "annotate of the $1 capture wrote other bytes than of the capture"
+  "$SOCKOWNER" annotate -q - -o "piped-$2.pcapng" --journal fixture.db <"fixture.pcap.$2" 2>err.txt &&
+    cmp -s "piped-$2.pcapng" annotated.pcapng || fail "annotate of a $1 capture from a pipe: $(cat err.txt)"
+  [ "$(tshark -r "fixture.pcap.$2" 2>/dev/null | wc -l)" -eq 42 ] || fail "tshark does not read fixture.pcap.$2"
+  head -c $(($(stat -c %s "fixture.pcap.$2") - 9)) "fixture.pcap.$2" >"truncated.$2"
+done
+gzip -c annotated.pcapng >once.gz
+cat once.gz once.gz >twice.pcapng.gz  # two members of pcapng: two sections
+"$SOCKOWNER" annotate -q twice.pcapng.gz -o twice.pcapng --journal fixture.db 2>err.txt || fail "two gzip members: $(cat err.txt)"
+[ "$(capinfos -c -M twice.pcapng | sed -n 's/^Number of packets: *//p')" = 84 ] || fail "two gzip members: not 84 packets"
+
 # Damage: one line naming the problem, exit 2, nothing written.
 head -c $(($(stat -c %s fixture.pcap) - 7)) fixture.pcap >truncated.pcap
 head -c 2000 annotated.pcapng >truncated.pcapng
 printf 'GET / HTTP/1.1\r\n\r\n' >text.pcap
-gzip -c fixture.pcap >fixture.pcap.gz
-for bad in truncated.pcap truncated.pcapng text.pcap fixture.pcap.gz; do
+gzip -c fixture.pcap.gz >twice-compressed.gz
+(cat fixture.pcap.gz; echo trailing) >trailing.gz
+need_cmd xz
+xz -c fixture.pcap >fixture.pcap.xz
+for bad in truncated.pcap truncated.pcapng text.pcap truncated.gz truncated.zst truncated.lz4 twice-compressed.gz \
+           trailing.gz fixture.pcap.xz; do
   rc=0
   "$SOCKOWNER" annotate $bad -o out.pcapng --journal fixture.db >out.txt 2>err.txt || rc=$?
   [ $rc -eq 2 ] || fail "$bad: exit $rc, not 2"
