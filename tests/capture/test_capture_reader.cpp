@@ -175,15 +175,6 @@ Bytes gzip_stored(const Bytes& data) {
     return z;
 }
 
-std::string error_text(const Bytes& bytes) {
-    try {
-        read_bytes(bytes);
-    } catch (const CaptureError& e) {
-        return e.what();
-    }
-    return "(read)";
-}
-
 // A gzip-compressed capture (several members: several sections, as Wireshark reads
 // files concatenated) reads as the capture itself; damage is named.
 void gzip_compressed(void**) {
@@ -220,10 +211,10 @@ void gzip_compressed(void**) {
     assert_error(trailing, "not gzip data after the gzip stream at byte " + std::to_string(z.size()));
     // Errors in what was compressed name the decompressed byte, and say so.
     Bytes short_capture(plain.begin(), plain.end() - 7);
-    const std::string msg = error_text(gzip_stored(short_capture));
+    const std::string msg = error_of(gzip_stored(short_capture));
     assert_true(msg.rfind("test.cap (gzip-decompressed): truncated", 0) == 0);
-    assert_true(error_text(gzip_stored(z)).find("not a pcap or pcapng capture (after decompressing)") != std::string::npos);
-    assert_true(error_text(gzip_stored({})).find("empty after decompressing") != std::string::npos);
+    assert_true(error_of(gzip_stored(z)).find("not a pcap or pcapng capture (after decompressing)") != std::string::npos);
+    assert_true(error_of(gzip_stored({})).find("empty after decompressing") != std::string::npos);
 }
 
 void not_captures(void**) {
