@@ -7,8 +7,9 @@ need_root "procfs mode must see every process's fd table"
 J=$WORK/j.db
 start_collector "$J" --mode procfs --poll-interval 100
 
-# The child names itself, opens its sockets, reports them, holds them 8 s.
-python3 - "$WORK/child.txt" <<'PY' &
+# The child names itself, opens its sockets, reports them, holds them until told to
+# close them (a loaded machine may take seconds for the checks below; at most 60 s).
+python3 - "$WORK/child.txt" "$WORK/release" <<'PY' &
 import os, socket, sys, time
 with open("/proc/self/comm", "w") as f:
     f.write("so-test-child")
@@ -19,7 +20,10 @@ udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0
 with open(sys.argv[1] + ".tmp", "w") as f:
     print(os.getpid(), lst.getsockname()[1], cli.getsockname()[1], udp.getsockname()[1], file=f)
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-time.sleep(8)  # through every check below
+for _ in range(600):  # through every check below
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.1)
 PY
 CHILD=$!
 CLEANUP_PIDS+=("$CHILD")
@@ -49,6 +53,7 @@ check "UDP socket"   udp "127.0.0.1:$uport" "10.9.9.9:53"
 [ "$("$SOCKOWNER" export --journal "$J" --name so-test-child --port "$lport" | wc -l)" -eq 3 ] ||
   fail "export --name --port: $("$SOCKOWNER" export --journal "$J" --name so-test-child --port "$lport")"
 
+touch "$WORK/release"
 wait "$CHILD"
 sleep 0.5
 # After the child has gone its intervals are closed, and still answer for the past.
