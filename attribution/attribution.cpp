@@ -191,18 +191,22 @@ FrameOwners Attributor::attribute_live(const PacketPlan& plan, Waiter& waiter) {
 FrameOwners attribute_flow(Attributor& a, FlowMemo<Repeat>& recent, const PacketTuple& t, TimeNs at,
                            bool* repeated) {
     const bool plain = plain_lookups(t);
-    TupleKey flow;
+    FlowKey flow;
     if (plain) {
-        flow = TupleKey::of(t.own.proto, t.own.src, t.own.dst);
-        if (const Repeat* last = recent.find(flow); last && a.again(*last, at)) {
-            if (repeated) *repeated = true;
-            return last->owners;
+        flow = FlowKey::of(t.own.proto, t.own.src, t.own.dst);
+        if (const Repeat* last = recent.find(flow.key)) {
+            // Kept as the flow's key orders its ends: a packet the other way, reversed.
+            Repeat r = flow.reversed ? last->reversed() : *last;
+            if (a.again(r, at)) {
+                if (repeated) *repeated = true;
+                return r.owners;
+            }
         }
     }
     if (repeated) *repeated = false;
     Repeat r;
     FrameOwners owners = a.attribute(plan_sides(t, at), &r);
-    if (plain && r.usable()) recent.put(flow, r);
+    if (plain && r.usable()) recent.put(flow.key, flow.reversed ? r.reversed() : r);
     return owners;
 }
 

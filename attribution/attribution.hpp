@@ -36,10 +36,11 @@ public:
     void sleep(TimeNs duration) override;
 };
 
-// A packet's owners kept for its flow's later packets in the same direction (TCP
-// without SYN or RST, UDP): both ends' answers came from the journal's index for a
-// span of time and hold at any time in it while the index, the journal read and the
-// flows' entries are as they were. from > to: the owners do not repeat.
+// A packet's owners kept for its flow's later packets (TCP without SYN or RST, UDP):
+// both ends' answers came from the journal's index for a span of time and hold at any
+// time in it while the index, the journal read and the flows' entries are as they
+// were. from > to: the owners do not repeat. A packet the other way asks the same two
+// questions with the ends swapped, so it takes reversed()'s owners.
 struct Repeat {
     TimeNs from = 1, to = 0;
     std::uint64_t stamp = 0, epoch = 0, generation = 0;
@@ -47,6 +48,12 @@ struct Repeat {
     int src_side = 0;        // the source's side of it
     FrameOwners owners;
     bool usable() const { return from <= to; }
+    Repeat reversed() const {
+        Repeat r = *this;
+        r.src_side = 1 - src_side;
+        r.owners = {owners.dst, owners.src};
+        return r;
+    }
 };
 
 class Attributor {
@@ -57,8 +64,9 @@ public:
     // flow's next packets in the same direction.
     FrameOwners attribute(const PacketPlan& plan, Repeat* repeat = nullptr);
     // The owners of `r`'s packet for a packet of the same flow and direction at `at`
-    // (TCP without SYN or RST, UDP), when they still hold: what attribute() would
-    // answer, and does, without the lookups. False: attribute() it.
+    // (TCP without SYN or RST, UDP; the other direction: r.reversed()), when they
+    // still hold: what attribute() would answer, and does, without the lookups.
+    // False: attribute() it.
     bool again(const Repeat& r, TimeNs at);
     // For live captures: waits (at most until the packet's time + live_wait, once per
     // flow side) for the rows of sockets on a watched host that are not in the journal yet.

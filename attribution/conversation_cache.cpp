@@ -3,25 +3,8 @@
 #include "timeutil.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace sockowner::attribution {
-
-namespace {
-
-// A fixed order of endpoints (family, address words, port), so that both ends of a
-// flow name the same entry. Any total order does.
-bool sorts_after(const Endpoint& a, const Endpoint& b) {
-    if (a.addr.family() != b.addr.family()) return a.addr.family() > b.addr.family();
-    std::uint64_t x[2], y[2];
-    std::memcpy(x, a.addr.bytes().data(), 16);
-    std::memcpy(y, b.addr.bytes().data(), 16);
-    if (x[0] != y[0]) return x[0] > y[0];
-    if (x[1] != y[1]) return x[1] > y[1];
-    return a.port > b.port;
-}
-
-}  // namespace
 
 void ConversationCache::clear() {
     slots_ = {};
@@ -69,9 +52,8 @@ void ConversationCache::make_room() {
 
 std::uint32_t ConversationCache::locate(Proto proto, const Endpoint& local, const Endpoint& remote, bool insert,
                                         int& side) {
-    bool swap = sorts_after(local, remote);
-    side = swap ? 1 : 0;
-    TupleKey key = swap ? TupleKey::of(proto, remote, local) : TupleKey::of(proto, local, remote);
+    auto [key, swapped] = FlowKey::of(proto, local, remote);
+    side = swapped ? 1 : 0;
     if (last_ != kNone && flows_[last_].key == key) return last_;
     if (insert && (flows_.size() + 1) * 2 > slots_.size()) make_room();  // at most half full
     if (slots_.empty()) return kNone;

@@ -1,6 +1,6 @@
-// The last answer for each recent flow and direction: a capture's packets come in runs
-// of a few flows at a time, and a flow's next packet mostly has the same owners
-// (Attributor::again() says when). Direct-mapped: a flow pushed out by another that
+// The last answer for each recent flow (both directions under one FlowKey): a
+// capture's packets come in runs of a few flows at a time, and a flow's next packet,
+// either way, mostly has the same owners (Attributor::again() says when). Direct-mapped: a flow pushed out by another that
 // hashes to its slot is attributed in full again, nothing worse.
 #pragma once
 
@@ -14,7 +14,7 @@ namespace sockowner::attribution {
 template <class Value>
 class FlowMemo {
 public:
-    // The value put for `key` (the packet's source as local end), or nullptr.
+    // The value put for `key`, or nullptr.
     Value* find(const TupleKey& key) {
         Slot& s = slot(key);
         return s.used && s.key == key ? &s.value : nullptr;

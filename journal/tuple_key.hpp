@@ -37,6 +37,28 @@ struct TupleKey {
     }
 };
 
+// Both directions of a flow as one key: the tuple with its endpoints in a fixed order
+// (family, address words, port; any total order does), and whether the packet's
+// source is the end that sorts second.
+struct FlowKey {
+    TupleKey key;
+    bool reversed = false;
+
+    static bool sorts_after(const Endpoint& a, const Endpoint& b) {
+        if (a.addr.family() != b.addr.family()) return a.addr.family() > b.addr.family();
+        std::uint64_t x[2], y[2];
+        std::memcpy(x, a.addr.bytes().data(), 16);
+        std::memcpy(y, b.addr.bytes().data(), 16);
+        if (x[0] != y[0]) return x[0] > y[0];
+        if (x[1] != y[1]) return x[1] > y[1];
+        return a.port > b.port;
+    }
+    static FlowKey of(Proto p, const Endpoint& src, const Endpoint& dst) {
+        bool swap = sorts_after(src, dst);
+        return {swap ? TupleKey::of(p, dst, src) : TupleKey::of(p, src, dst), swap};
+    }
+};
+
 struct TupleKeyHash {
     // Word-wise multiply-xorshift over the fields (not the padding): it runs per packet.
     std::size_t operator()(const TupleKey& k) const noexcept {

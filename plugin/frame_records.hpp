@@ -31,6 +31,8 @@ public:
         ids_.make(num) = id + 1;
         return records_[id];
     }
+    // The record numbered `id` by store().
+    const Record& record(std::uint32_t id) const { return records_[id]; }
     void clear() {
         ids_.clear();
         records_.clear();

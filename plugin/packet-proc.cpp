@@ -110,10 +110,12 @@ struct ProcState {
     std::unique_ptr<Attributor> attributor;
     std::unique_ptr<OwnerLabelCache> labels;  // frames keep handles: cleared with them
     FrameRecords<FrameRecord, FrameRecordHash> frames;
-    // A file's flows' last owners and the record they made: most packets take them.
+    // A file's flows' last owners and the records they made, each way (as the flow's
+    // key orders its ends, and reversed; kNoRecord: none yet): most packets take them.
     struct Recent {
+        static constexpr std::uint32_t kNoRecord = UINT32_MAX;
         Repeat repeat;
-        std::uint32_t record = 0;
+        std::uint32_t record[2] = {kNoRecord, kNoRecord};
     };
     FlowMemo<Recent> recent;
     int live = -1;  // -1: not checked yet for this file
@@ -282,6 +284,16 @@ bool from_annotations(packet_info* pinfo, FrameRecord& r) {
     return true;
 }
 
+// Frame `num`'s record: its flow's last one that way (`reversed` from the flow key's
+// order), made from the other way's, ends swapped, the first time.
+const FrameRecord& store_recent(std::uint32_t num, ProcState::Recent& recent, bool reversed) {
+    std::uint32_t& id = recent.record[reversed];
+    if (id != ProcState::Recent::kNoRecord) return state.frames.store_again(num, id);
+    FrameRecord r = state.frames.record(recent.record[!reversed]);
+    std::swap(r.src, r.dst);
+    return state.frames.store(num, r, &id);
+}
+
 const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
     guint len = tvb_captured_length(tvb);
     const guint8* bytes = len ? tvb_get_ptr(tvb, 0, len) : nullptr;  // within bounds: cannot throw
@@ -315,11 +327,12 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             }
             // A file's packet of a flow seen lately: its last owners, when they hold.
             const bool repeats = !state.live && plain_lookups(*tuple);
-            TupleKey flow;
+            FlowKey flow;
             if (repeats) {
-                flow = TupleKey::of(tuple->own.proto, tuple->own.src, tuple->own.dst);
-                if (const auto* last = state.recent.find(flow); last && state.attributor->again(last->repeat, at))
-                    return &state.frames.store_again(pinfo->num, last->record);
+                flow = FlowKey::of(tuple->own.proto, tuple->own.src, tuple->own.dst);
+                if (auto* last = state.recent.find(flow.key))
+                    if (state.attributor->again(flow.reversed ? last->repeat.reversed() : last->repeat, at))
+                        return &store_recent(pinfo->num, *last, flow.reversed);
             }
             PacketPlan plan = plan_sides(*tuple, at);
             FrameOwners owners;
@@ -338,7 +351,9 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             } else if (repeats && repeat.usable()) {
                 std::uint32_t record = 0;
                 const FrameRecord& stored = state.frames.store(pinfo->num, r, &record);
-                state.recent.put(flow, {repeat, record});
+                ProcState::Recent recent{flow.reversed ? repeat.reversed() : repeat};
+                recent.record[flow.reversed] = record;
+                state.recent.put(flow.key, recent);
                 return &stored;
             }
         }
