@@ -6,6 +6,7 @@ namespace sockowner::attribution {
 
 namespace {
 
+constexpr std::size_t kEthernetHeader = 14;
 constexpr std::uint8_t kIpProtoIcmp = 1, kIpProtoIpip = 4, kIpProtoTcp = 6, kIpProtoUdp = 17,
                        kIpProtoIpv6 = 41, kIpProtoIcmpv6 = 58;
 
@@ -150,21 +151,22 @@ std::optional<PacketTuple> packet_tuple(std::span<const std::uint8_t> frame, con
     std::uint32_t first;
     std::memcpy(&first, pinfo.src.bytes().data(), 4);
     PacketTuple t;
-    for (std::size_t off = 0; off + src_at + 4 <= frame.size(); ++off) {
+    auto header_at = [&](std::size_t off) {
         std::uint32_t word;
         std::memcpy(&word, frame.data() + off + src_at, 4);
-        if (word != first) continue;
-        if (!same_addresses(frame, off, pinfo)) continue;
+        if (word != first || !same_addresses(frame, off, pinfo)) return false;
         IpHeader ip;
-        if (!parse_ip(frame, off, ip)) continue;
-        if (ip.next == kIpProtoIpip || ip.next == kIpProtoIpv6) continue;
-        if (!tuple_of(frame, ip, t)) continue;  // a later fragment, or another transport: pinfo's ports, if any
+        if (!parse_ip(frame, off, ip) || ip.next == kIpProtoIpip || ip.next == kIpProtoIpv6) return false;
+        if (!tuple_of(frame, ip, t)) return false;  // a later fragment, or another transport: pinfo's ports, if any
         const Transport& own = t.own;
-        if ((own.proto == Proto::tcp || own.proto == Proto::udp) && pinfo.ported &&
-            (own.proto != *pinfo.ported || own.src.port != pinfo.srcport || own.dst.port != pinfo.dstport))
-            continue;
-        return t;
-    }
+        return !((own.proto == Proto::tcp || own.proto == Proto::udp) && pinfo.ported &&
+                 (own.proto != *pinfo.ported || own.src.port != pinfo.srcport || own.dst.port != pinfo.dstport));
+    };
+    // Where Ethernet's header ends first (most captures: one try instead of a scan of
+    // the link layer); then from the frame's start.
+    if (kEthernetHeader + src_at + 8 <= frame.size() && header_at(kEthernetHeader)) return t;
+    for (std::size_t off = 0; off + src_at + 4 <= frame.size(); ++off)
+        if (header_at(off)) return t;
     if (!pinfo.ported) return std::nullopt;
     t = PacketTuple{};
     t.own.proto = *pinfo.ported;
