@@ -27,26 +27,29 @@ void ConversationCache::rehash(std::size_t slots) {
 }
 
 void ConversationCache::make_room() {
-    if (newest_ > INT64_MIN + 2 * idle_) {
-        TimeNs horizon = newest_ - 2 * idle_;
-        LargeArray<Flow> kept;
-        kept.reserve(flows_.size());
-        std::size_t sides = 0;
-        for (const Flow& f : flows_) {
-            if (std::max(f.side[0].last, f.side[0].asked) < horizon && std::max(f.side[1].last, f.side[1].asked) < horizon)
-                continue;
-            kept.push_back(f);
-            sides += f.side[0].owner.known() + f.side[1].owner.known();
-        }
-        if (kept.size() < flows_.size()) {
-            flows_ = std::move(kept);
-            sides_ = sides;
-        }
+    // Flows idle for longer than twice `idle` (their owner can no longer be recalled,
+    // even by a packet somewhat out of order) leave.
+    const TimeNs horizon = newest_ > INT64_MIN + 2 * idle_ ? newest_ - 2 * idle_ : INT64_MIN;
+    auto stale = [horizon](const Flow& f) {
+        return std::max(f.side[0].last, f.side[0].asked) < horizon && std::max(f.side[1].last, f.side[1].asked) < horizon;
+    };
+    const auto kept_flows = std::size_t(std::count_if(flows_.begin(), flows_.end(), [&](const Flow& f) { return !stale(f); }));
+    std::size_t slots = 1024;
+    while ((kept_flows + 1) * 4 > slots) slots *= 2;  // at most a quarter full after a sweep
+    // Room for every flow until the next sweep (at half full): the array is not
+    // moved again as it grows, which would copy every flow once more.
+    LargeArray<Flow> kept;
+    kept.reserve(slots / 2);
+    std::size_t sides = 0;
+    for (const Flow& f : flows_) {
+        if (stale(f)) continue;
+        kept.push_back(f);
+        sides += f.side[0].owner.known() + f.side[1].owner.known();
     }
+    flows_ = std::move(kept);
+    sides_ = sides;
     last_ = kNone;
     ++generation_;
-    std::size_t slots = 1024;
-    while ((flows_.size() + 1) * 4 > slots) slots *= 2;  // at most a quarter full after a sweep
     rehash(slots);
 }
 
