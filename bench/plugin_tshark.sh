@@ -9,6 +9,7 @@
 # usage: bench/plugin_tshark.sh [BUILD_DIR=build] [FLOWS=50000] [RUNS=5] [PACKETS=4]
 # (PACKETS per flow: 4 is one request on a new connection, the worst case; more make
 # longer flows. 1M packets: 250000 5 4, or 2500 5 400)
+# OTHER_PLUGIN=path/to/another/sockowner.so adds that build to the summaries' rounds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd); flows=${2:-50000}; runs=${3:-5}; per_flow=${4:-4}
@@ -24,12 +25,22 @@ echo "generating a journal of 1000000 sockets..."
 python3 "$here/plugin_make_capture.py" 1 one.pcap
 chmod -R a+rX "$WORK"
 
+other=()
+if [ -n "${OTHER_PLUGIN:-}" ]; then
+  OTHER_HOME=$WORK/home-other
+  mkdir -p "$OTHER_HOME/.config/wireshark" "$OTHER_HOME/plugins/$WS_ABI/epan"
+  cp "$OTHER_PLUGIN" "$OTHER_HOME/plugins/$WS_ABI/epan/sockowner.so"
+  chmod -R a+rX "$OTHER_HOME"
+  other=(-n "other build's plugin" "$(tshark_cmd "$OTHER_HOME" -r cap.pcap -o proc.journal:j.db)")
+fi
+
 echo; echo "== tshark -r, one-line summaries (plugin: Info tag on every packet)"
 interleaved a \
   -n "without plugin" "$(tshark_cmd "$BARE_HOME" -r cap.pcap)" \
-  -n "with plugin" "$(tshark_cmd "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)"
-read -r a0 a1 <<<"$(median a.json)"
+  -n "with plugin" "$(tshark_cmd "$PLUGIN_HOME" -r cap.pcap -o proc.journal:j.db)" "${other[@]}"
+read -r a0 a1 a2 <<<"$(median a.json)"
 echo "without plugin ${a0} s, with plugin ${a1} s, ratio $(python3 -c "print('%.2f' % ($a1 / $a0))")"
+[ -z "${a2:-}" ] || echo "other build's plugin ${a2} s, ratio $(python3 -c "print('%.2f' % ($a2 / $a0))")"
 
 echo; echo "== tshark -r -T fields (4.0 builds every packet's whole tree; 4.2 and later, the fields named)"
 # Printing two more fields costs tshark itself: the proc fields' run is compared with
