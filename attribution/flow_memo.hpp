@@ -1,7 +1,8 @@
 // The last answer for each recent flow (both directions under one FlowKey): a
 // capture's packets come in runs of a few flows at a time, and a flow's next packet,
-// either way, mostly has the same owners (Attributor::again() says when). Direct-mapped: a flow pushed out by another that
-// hashes to its slot is attributed in full again, nothing worse.
+// either way, mostly has the same owners (Attributor::again() says when).
+// Direct-mapped: a flow pushed out by another that hashes to its slot is attributed
+// in full again, nothing worse.
 #pragma once
 
 #include "tuple_key.hpp"
