@@ -233,6 +233,26 @@ const IndexedSocket* OwnerIndex::search_sorted(const SortedChain& c, TimeNs at, 
     return best == IndexedSocket::kNone ? nullptr : &entries_[best];
 }
 
+// The times at which `s`, of the chain from `head`, is the only interval that
+// matches (with slack and grace): when no other interval of the chain reaches into
+// its own, all of them. Nothing for a long chain (its sorted form is searched, not
+// walked: this is not worked out for it).
+std::optional<AnswerSpan> OwnerIndex::alone_span(std::uint32_t head, const IndexedSocket& s,
+                                                 const MatchOptions& opt) const {
+    auto reach = [&](const IndexedSocket& e) {
+        return AnswerSpan{e.opened - opt.slack,
+                          e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace};
+    };
+    if (s.chain & IndexedSocket::kLong) return std::nullopt;
+    const AnswerSpan own = reach(s);
+    for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
+        if (&entries_[i] == &s) continue;
+        const AnswerSpan other = reach(entries_[i]);
+        if (other.from <= own.to && own.from <= other.to) return std::nullopt;
+    }
+    return own;
+}
+
 const IndexedSocket* OwnerIndex::best_in_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const {
     std::uint32_t chain = entries_[head].chain;
     if (chain & IndexedSocket::kLong) return search_sorted(sorted_[chain & ~IndexedSocket::kLong], at, opt);
@@ -269,12 +289,13 @@ std::optional<OwnerMatch> OwnerIndex::find(const OwnerQuery& q, const MatchOptio
         none_probed = false;
         const IndexedSocket* s = best_in_chain(head, q.at, opt);
         if (!s) continue;
-        // The first probed tuple that has intervals, with just one: it is the answer
-        // whenever it matches at all (the probes before it have none at any time;
-        // it wins over those after). A connection's own socket, an unconnected UDP
-        // socket, a listener bound to the any-address.
-        if (span && first_probed && s == &entries_[head] && s->chain == 1)
-            *span = {s->opened - opt.slack, s->closed == IndexedSocket::kStillOpen ? s->closed : s->closed + opt.grace};
+        // The first probed tuple that has intervals: its interval is the answer at any
+        // time it matches alone (the probes before it have none at any time; it wins
+        // over those after). A connection's own socket, also on a port used before
+        // and after it; an unconnected UDP socket; a listener bound to the any-address.
+        if (span && first_probed) {
+            if (auto alone = alone_span(head, *s, opt)) *span = *alone;
+        }
         return OwnerMatch{s, p.kind};
     }
     if (span && none_probed) *span = {INT64_MIN, INT64_MAX};

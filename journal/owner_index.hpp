@@ -84,6 +84,7 @@ private:
     // The tuple with "not connected" made one form whatever the family; the
     // any-address keeps its family (0.0.0.0 never receives IPv6).
     static TupleKey make_key(Proto proto, const Endpoint& local, const Endpoint& remote);
+    std::optional<AnswerSpan> alone_span(std::uint32_t head, const IndexedSocket& s, const MatchOptions& opt) const;
     const IndexedSocket* best_in_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const;
 
     // Port and pid reuse: a tuple's intervals form a chain, newest first. A short chain

@@ -302,6 +302,31 @@ void port_reuse_over_a_long_history(void**) {
 }
 
 
+// A port used again: each interval that no other reaches into (with slack and grace)
+// holds over all of its own times, as a tuple's only interval does; two that overlap
+// hold only at the time asked. The client side of a busy host's connections.
+void reused_port_spans(void**) {
+    Fixture f;
+    const char* local = "10.0.0.1:40000";
+    const char* remote = "10.0.0.2:80";
+    for (int i = 0; i < 4; ++i)  // 10 s apart, 5 s long: alone
+        f.add(sock(Proto::tcp, local, remote, kT0 + i * 10 * kSec, kT0 + i * 10 * kSec + 5 * kSec), i + 1);
+    AnswerSpan span;
+    auto m = f.index.find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + 22 * kSec}, MatchOptions{}, &span);
+    assert_true(m.has_value());
+    assert_int_equal(m->socket->id, 3);
+    assert_true(span.from == kT0 + 19 * kSec && span.to == kT0 + 26 * kSec);
+    // A fifth that opens within the fourth's grace: both hold only at the time asked.
+    f.add(sock(Proto::tcp, local, remote, kT0 + 35 * kSec + kSec / 2, kT0 + 40 * kSec), 5);
+    const TimeNs at = kT0 + 32 * kSec;
+    m = f.index.find(OwnerQuery{Proto::tcp, ep(local), ep(remote), at}, MatchOptions{}, &span);
+    assert_int_equal(m->socket->id, 4);
+    assert_true(span.from == at && span.to == at);
+    // The third is still alone.
+    f.index.find(OwnerQuery{Proto::tcp, ep(local), ep(remote), kT0 + 21 * kSec}, MatchOptions{}, &span);
+    assert_true(span.from == kT0 + 19 * kSec && span.to == kT0 + 26 * kSec);
+}
+
 // The span find() gives: at any time within it, the same tuple gets the same answer
 // (the same interval found the same way, or none), whatever else the index holds:
 // connections with one interval or several, listeners, wildcards, sockets still open.
@@ -364,6 +389,7 @@ int main() {
         cmocka_unit_test(raw_sockets_all_listed),
         cmocka_unit_test(long_chains_choose_as_the_rule_does),
         cmocka_unit_test(port_reuse_over_a_long_history),
+        cmocka_unit_test(reused_port_spans),
         cmocka_unit_test(answer_holds_over_its_span),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
