@@ -153,7 +153,8 @@ bool Attributor::again(const Repeat& r, TimeNs at) {
     if (at < r.from || at > r.to) return false;
     journal_.cover(time_add(at, -opt_.match.grace), time_add(at, opt_.match.slack));
     if (r.stamp != stamp() || r.epoch != journal_.epoch() || r.generation != flows_.generation()) return false;
-    // As find_socket() would note them: the flow's owners and when it was last seen.
+    // As find_socket() would note them: each end's owner on its side of the flow's
+    // entry (the same sides whichever way the packet went) and when it was last seen.
     flows_.touch(r.flow, r.src_side, r.owners.src, at);
     flows_.touch(r.flow, 1 - r.src_side, r.owners.dst, at);
     return true;
@@ -194,19 +195,16 @@ FrameOwners attribute_flow(Attributor& a, FlowMemo<Repeat>& recent, const Packet
     FlowKey flow;
     if (plain) {
         flow = FlowKey::of(t.own.proto, t.own.src, t.own.dst);
-        if (const Repeat* last = recent.find(flow.key)) {
-            // Kept as the flow's key orders its ends: a packet the other way, reversed.
-            Repeat r = flow.reversed ? last->reversed() : *last;
-            if (a.again(r, at)) {
-                if (repeated) *repeated = true;
-                return r.owners;
-            }
+        // Kept as the flow's key orders its ends: a packet the other way, turned.
+        if (const Repeat* last = recent.find(flow.key); last && a.again(*last, at)) {
+            if (repeated) *repeated = true;
+            return last->owners_turned(flow.reversed);
         }
     }
     if (repeated) *repeated = false;
     Repeat r;
     FrameOwners owners = a.attribute(plan_sides(t, at), &r);
-    if (plain && r.usable()) recent.put(flow.key, flow.reversed ? r.reversed() : r);
+    if (plain && r.usable()) recent.put(flow.key, r.turned(flow.reversed));
     return owners;
 }
 

@@ -40,7 +40,7 @@ public:
 // both ends' answers came from the journal's index for a span of time and hold at any
 // time in it while the index, the journal read and the flows' entries are as they
 // were. from > to: the owners do not repeat. A packet the other way asks the same two
-// questions with the ends swapped, so it takes reversed()'s owners.
+// questions with the ends swapped, so it takes turned(true)'s owners.
 struct Repeat {
     TimeNs from = 1, to = 0;
     std::uint64_t stamp = 0, epoch = 0, generation = 0;
@@ -48,12 +48,17 @@ struct Repeat {
     int src_side = 0;        // the source's side of it
     FrameOwners owners;
     bool usable() const { return from <= to; }
-    Repeat reversed() const {
+    // The same answer for the other direction when `reversed`: kept once per flow in
+    // its FlowKey's order, a packet's own turned to that order and back.
+    Repeat turned(bool reversed) const {
         Repeat r = *this;
-        r.src_side = 1 - src_side;
-        r.owners = {owners.dst, owners.src};
+        if (reversed) {
+            r.src_side = 1 - src_side;
+            r.owners = {owners.dst, owners.src};
+        }
         return r;
     }
+    FrameOwners owners_turned(bool reversed) const { return reversed ? FrameOwners{owners.dst, owners.src} : owners; }
 };
 
 class Attributor {
@@ -63,10 +68,10 @@ public:
     // `repeat`, when given, gets what again() needs to give the same owners to the
     // flow's next packets in the same direction.
     FrameOwners attribute(const PacketPlan& plan, Repeat* repeat = nullptr);
-    // The owners of `r`'s packet for a packet of the same flow and direction at `at`
-    // (TCP without SYN or RST, UDP; the other direction: r.reversed()), when they
-    // still hold: what attribute() would answer, and does, without the lookups.
-    // False: attribute() it.
+    // The owners of `r`'s packet hold for a packet of the same flow at `at`, either
+    // way (TCP without SYN or RST, UDP): r.owners, or r.owners_turned(true) for a
+    // packet the other way, is what attribute() would answer; this notes it as that
+    // would, without the lookups. False: attribute() it.
     bool again(const Repeat& r, TimeNs at);
     // For live captures: waits (at most until the packet's time + live_wait, once per
     // flow side) for the rows of sockets on a watched host that are not in the journal yet.

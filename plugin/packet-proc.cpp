@@ -331,7 +331,7 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             if (repeats) {
                 flow = FlowKey::of(tuple->own.proto, tuple->own.src, tuple->own.dst);
                 if (auto* last = state.recent.find(flow.key))
-                    if (state.attributor->again(flow.reversed ? last->repeat.reversed() : last->repeat, at))
+                    if (state.attributor->again(last->repeat, at))
                         return &store_recent(pinfo->num, *last, flow.reversed);
             }
             PacketPlan plan = plan_sides(*tuple, at);
@@ -351,7 +351,7 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
             } else if (repeats && repeat.usable()) {
                 std::uint32_t record = 0;
                 const FrameRecord& stored = state.frames.store(pinfo->num, r, &record);
-                ProcState::Recent recent{flow.reversed ? repeat.reversed() : repeat};
+                ProcState::Recent recent{repeat.turned(flow.reversed)};
                 recent.record[flow.reversed] = record;
                 state.recent.put(flow.key, recent);
                 return &stored;
