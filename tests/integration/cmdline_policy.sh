@@ -6,7 +6,7 @@
 need_root "mounting /proc in a new mount namespace"
 need_cmd unshare
 
-run() {  # run JOURNAL [ARGS...]: the collector for a moment, with hidepid=2 on /proc
+run() {  # run JOURNAL [ARGS...]: the collector until it has recorded a listener, with hidepid=2 on /proc
   local j=$1; shift
   unshare -m --propagation private bash -c '
     mount -t proc -o hidepid=2 proc /proc || exit 77
@@ -14,7 +14,9 @@ run() {  # run JOURNAL [ARGS...]: the collector for a moment, with hidepid=2 on 
     python3 -c "import socket,sys,time; s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(); open(sys.argv[1], \"w\").close(); time.sleep(60)" "$1.ready" so-secret-arg & l=$!
     for _ in $(seq 100); do [ -e "$1.ready" ] && break; sleep 0.1; done  # listening (a loaded machine may take seconds)
     "$0" collect --journal "$1" --mode procfs --poll-interval 50 "${@:2}" & c=$!
-    sleep 1; kill -TERM $c; wait $c; rc=$?; kill $l; exit $rc' "$SOCKOWNER" "$j" "$@" >>"$WORK/collector.log" 2>&1
+    # Until the listener is in the journal (a loaded machine may take seconds), then stopped.
+    for _ in $(seq 300); do "$0" export --journal "$1" 2>/dev/null | grep -q "\"name\":\"python3\"" && break; sleep 0.1; done
+    kill -TERM $c; wait $c; rc=$?; kill $l; exit $rc' "$SOCKOWNER" "$j" "$@" >>"$WORK/collector.log" 2>&1
   local rc=$?
   [ $rc -eq 77 ] && skip "cannot mount a proc instance with hidepid here"
   [ $rc -eq 0 ] || { cat "$WORK/collector.log" >&2; fail "collector failed ($rc)"; }
