@@ -62,11 +62,12 @@ public:
     // Adds an interval, or updates it when its id is already indexed (closed, new owner).
     void upsert(const SocketRow& row);
     void reserve(std::size_t sockets);
-    // `span`, when given, gets the times over which the answer holds: the span of the
-    // only interval of the first probed tuple that has any (the connection's own, else
-    // the unconnected or any-address socket's), all time when no probed tuple has any,
-    // else nothing more than q.at (a tuple of several intervals, or a match after a
-    // tuple with intervals: another may win at another time).
+    // `span`, when given, gets the times over which the answer holds: the reach (with
+    // slack and grace) of the interval found in the first probed tuple that has any
+    // (the connection's own, else the unconnected or any-address socket's) when no
+    // other interval of that tuple reaches into it; all time when no probed tuple has
+    // any; else nothing more than q.at (intervals of a tuple that overlap, a long
+    // chain, or a match after a tuple with intervals: another may win at another time).
     std::optional<OwnerMatch> find(const OwnerQuery& q, const MatchOptions& opt, AnswerSpan* span = nullptr) const;
     // Every unconnected socket on q.local (bound to it or to the any-address) whose
     // interval, with slack and grace, holds q.at: more than one when several sockets
