@@ -71,23 +71,27 @@ main_window() {
 # open_statistics_item TITLE-REGEX: opens the Statistics menu and tries its items from
 # the last one up (plugins' statistics come last), until a window whose title matches
 # opens; fails after 12 items. The menu is driven with the keyboard, as a user could.
+# Keys sent before the menu is up go elsewhere: on a loaded machine (a parallel ctest)
+# a second round waits three times as long for the menu and each item.
 open_statistics_item() {
-  local up
-  for up in $(seq 1 12); do
-    xdotool windowfocus --sync "$MAIN" key alt+s
-    sleep 0.5
-    xdotool key --repeat "$up" --delay 50 Up
-    xdotool key Return
-    if wait_until 3 bash -c "xdotool search --onlyvisible --name '$1' >/dev/null 2>&1"; then
-      STATS=$(gui_window "$1")
-      return 0
-    fi
-    # Another dialog opened (or none): close it and try the item above.
-    local w
-    for w in $(xdotool search --onlyvisible --name '^Wireshark · ' 2>/dev/null); do
-      xdotool windowfocus --sync "$w" key Escape 2>/dev/null
+  local up pause
+  for pause in 0.5 1.5; do
+    for up in $(seq 1 12); do
+      xdotool windowfocus --sync "$MAIN" key alt+s
+      sleep "$pause"
+      xdotool key --repeat "$up" --delay 50 Up
+      xdotool key Return
+      if wait_until 3 bash -c "xdotool search --onlyvisible --name '$1' >/dev/null 2>&1"; then
+        STATS=$(gui_window "$1")
+        return 0
+      fi
+      # Another dialog opened (or none): close it and try the item above.
+      local w
+      for w in $(xdotool search --onlyvisible --name '^Wireshark · ' 2>/dev/null); do
+        xdotool windowfocus --sync "$w" key Escape 2>/dev/null
+      done
+      sleep "$pause"
     done
-    sleep 0.5
   done
   return 1
 }
