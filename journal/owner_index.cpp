@@ -13,6 +13,11 @@ namespace {
 const Endpoint kNoRemote{};
 const IpAddr kAny6 = *IpAddr::parse("::");
 Endpoint any_address(int family, std::uint16_t port) { return Endpoint{family == 6 ? kAny6 : IpAddr(), port}; }
+// The packet times an interval can match: from `slack` before it opened to `grace`
+// after it closed (to the end of time while it is open).
+AnswerSpan reach(const IndexedSocket& e, const MatchOptions& opt) {
+    return {e.opened - opt.slack, e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace};
+}
 }  // namespace
 
 std::string_view match_kind_name(MatchKind k) {
@@ -178,8 +183,7 @@ const IndexedSocket* OwnerIndex::walk_chain(std::uint32_t head, TimeNs at, const
     TimeNs best_distance = INT64_MAX;
     for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
         const IndexedSocket& e = entries_[i];
-        TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
-        if (at < e.opened - opt.slack || at > until) continue;
+        if (const AnswerSpan r = reach(e, opt); at < r.from || at > r.to) continue;
         bool strict = at >= e.opened && at <= e.closed;
         TimeNs distance = strict ? at - e.opened : (at < e.opened ? e.opened - at : at - e.closed);
         if ((strict && !best_strict) || (strict == best_strict && distance < best_distance)) {
@@ -224,9 +228,8 @@ const IndexedSocket* OwnerIndex::search_sorted(const SortedChain& c, TimeNs at, 
         auto last = std::upper_bound(v.begin() + long(opened_by), v.end(), opened,
                                      [](TimeNs t, const SortedChain::Item& x) { return t < x.opened; }) - 1;
         const IndexedSocket& e = entries_[last->entry];
-        TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
         TimeNs distance = opened - at;
-        if (at >= opened - opt.slack && at <= until &&
+        if (at >= opened - opt.slack && at <= reach(e, opt).to &&
             (distance < best_distance || (distance == best_distance && last->entry > best)))
             best = last->entry;
     }
@@ -239,15 +242,11 @@ const IndexedSocket* OwnerIndex::search_sorted(const SortedChain& c, TimeNs at, 
 // walked: this is not worked out for it).
 std::optional<AnswerSpan> OwnerIndex::alone_span(std::uint32_t head, const IndexedSocket& s,
                                                  const MatchOptions& opt) const {
-    auto reach = [&](const IndexedSocket& e) {
-        return AnswerSpan{e.opened - opt.slack,
-                          e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace};
-    };
     if (s.chain & IndexedSocket::kLong) return std::nullopt;
-    const AnswerSpan own = reach(s);
+    const AnswerSpan own = reach(s, opt);
     for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
         if (&entries_[i] == &s) continue;
-        const AnswerSpan other = reach(entries_[i]);
+        const AnswerSpan other = reach(entries_[i], opt);
         if (other.from <= own.to && own.from <= other.to) return std::nullopt;
     }
     return own;
@@ -313,8 +312,7 @@ std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, co
         for (std::uint32_t i = heads_.find(make_key(q.proto, local, kNoRemote)); i != IndexedSocket::kNone;
              i = entries_[i].next) {
             const IndexedSocket& e = entries_[i];
-            TimeNs until = e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace;
-            if (q.at < e.opened - opt.slack || q.at > until) continue;
+            if (const AnswerSpan r = reach(e, opt); q.at < r.from || q.at > r.to) continue;
             (q.at >= e.opened && q.at <= e.closed ? strict : near).push_back({&e, kind});
         }
     };
