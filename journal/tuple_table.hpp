@@ -74,7 +74,8 @@ private:
     static std::uint32_t hash(const TupleKey& k) {
         return std::uint32_t((std::uint64_t(TupleKeyHash{}(k)) * 0x9E3779B97F4A7C15ull) >> 32);
     }
-    std::size_t slot_of(std::uint32_t h) const { return shift_ >= 32 ? 0 : std::size_t(h >> shift_); }
+    // Only once slots_ exists (find() returns before, at() grows first): shift_ < 32.
+    std::size_t slot_of(std::uint32_t h) const { return std::size_t(h >> shift_); }
 
     void grow() {
         LargeArray<Slot> old;
