@@ -18,6 +18,8 @@ S=$build/collector/sockowner
 storm=$here/../tests/ebpf/storm.py
 check=$here/../tests/ebpf/check_storm.py
 [ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 1; }
+. "$here/kernel_bench_lib.sh"
+no_other_programs
 work=$(mktemp -d); pin=/sys/fs/bpf/sockowner-bench-$$
 trap '"$S" cleanup --pin-dir "$pin" >/dev/null 2>&1; rm -rf "$work"' EXIT
 

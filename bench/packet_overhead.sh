@@ -8,7 +8,9 @@
 # (a) two empty cgroup_skb programs and two empty tp_btf sock_send/recv_length programs
 # are attached to the root cgroup, then (b) the collector's programs. A third workload,
 # unconnected UDP (sendto/recvfrom: a DNS server's datagrams), runs through the cgroup
-# sendmsg4/recvmsg4 hooks too, measured against empty ones in the same way. bpf_stats gives
+# sendmsg4/recvmsg4 hooks too, measured against empty ones in the same way; a fourth, a
+# burst of small datagrams (2 x MESSAGES connected-UDP datagrams of 32 bytes, sent 64 at
+# a time, then read), is timed only. bpf_stats gives
 # each program's run count and run time: ns per run, medians over ROUNDS alternating
 # rounds, and our cost above the empty floor. The same rounds time the workloads with
 # no programs, with the empty programs (what the hooks themselves cost) and with the
@@ -24,6 +26,8 @@ msgs=${3:-100000}
 S=$build/collector/sockowner
 [ "$(id -u)" -eq 0 ] || { echo "packet_overhead: needs root" >&2; exit 1; }
 [ -x "$S" ] || { echo "packet_overhead: no $S (build first)" >&2; exit 1; }
+. "$(dirname "$0")/kernel_bench_lib.sh"
+no_other_programs
 work=$(mktemp -d /tmp/sockowner-overhead-XXXXXX)
 pins=/sys/fs/bpf/sockowner-bench-$$
 CG=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
@@ -107,7 +111,8 @@ attach() {
   done
 }
 
-# workload KIND: MESSAGES request/responses on loopback, pinned to CPU 0; prints seconds.
+# workload KIND: MESSAGES request/responses on loopback (burst: 2 x MESSAGES datagrams
+# one way), pinned to CPU 0; prints seconds.
 workload() {
   taskset -c 0 python3 - "$1" "$msgs" <<'PY'
 import socket, sys, time
@@ -119,8 +124,18 @@ if kind == "tcp":
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
     c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    if kind == "udp":
+    if kind in ("udp", "burst"):
         c.connect(s.getsockname()); s.connect(c.getsockname())
+        if kind == "burst":  # 32-byte datagrams, 64 sent then 64 read (they fit the buffer)
+            data = bytes(32)
+            t = time.perf_counter()
+            for _ in range(2 * n // 64):
+                for _ in range(64):
+                    c.send(data)
+                for _ in range(64):
+                    s.recv(64)
+            print(f"{time.perf_counter() - t:.4f}")
+            sys.exit(0)
     else:  # unconnected: every datagram names its address, as a DNS server's do
         c.bind(("127.0.0.1", 0))
         sa, ca = s.getsockname(), c.getsockname()
@@ -162,11 +177,11 @@ declare -A res
 stats_on() { sysctl -qw kernel.bpf_stats_enabled="$1"; }
 for ((r = 1; r <= rounds; r++)); do
   stats_on 0
-  for kind in tcp udp udpu; do
+  for kind in tcp udp udpu burst; do
     res[bare_$kind]+="$(workload "$kind") "
   done
   attach empty
-  for kind in tcp udp udpu; do  # the floor: what the hooks cost with nothing in them
+  for kind in tcp udp udpu burst; do  # the floor: what the hooks cost with nothing in them
     res[floor_$kind]+="$(workload "$kind") "
   done
   stats_on 1
@@ -190,7 +205,7 @@ for ((r = 1; r <= rounds; r++)); do
   res[ours_use]+="$(per_run so_send so_recv -- workload tcp) "
   res[ours_addr]+="$(per_run so_sendmsg4 so_recvmsg4 -- workload udpu) "
   stats_on 0
-  for kind in tcp udp udpu; do
+  for kind in tcp udp udpu burst; do
     res[with_$kind]+="$(workload "$kind") "
   done
   kill "$collector"; wait "$collector" || true; collector=""
@@ -205,6 +220,7 @@ r = {k: [float(x) for x in v.split()] for k, v in {
     "with_udp": "${res[with_udp]}", "empty_skb": "${res[empty_skb]}", "empty_use": "${res[empty_use]}",
     "bare_udpu": "${res[bare_udpu]}", "with_udpu": "${res[with_udpu]}", "floor_tcp": "${res[floor_tcp]}",
     "floor_udp": "${res[floor_udp]}", "floor_udpu": "${res[floor_udpu]}",
+    "bare_burst": "${res[bare_burst]}", "floor_burst": "${res[floor_burst]}", "with_burst": "${res[with_burst]}",
     "empty_addr": "${res[empty_addr]}", "ours_addr": "${res[ours_addr]}",
     "ours_skb": "${res[ours_skb]}", "empty_skb_udp": "${res[empty_skb_udp]}",
     "ours_skb_udp": "${res[ours_skb_udp]}", "ours_use": "${res[ours_use]}", "empty_send": "${res[empty_send]}",
@@ -222,8 +238,9 @@ print("  its parts, each alone (per send, above the empty program's %.1f ns): so
       *(m[k] - m["empty_send"] for k in ("part_storage", "part_task", "part_clock"))))
 print(f"per unconnected UDP sendto/recvfrom (cgroup sendmsg4/recvmsg4, per run): empty {m['empty_addr']:.1f} ns, "
       f"sockowner {m['ours_addr']:.1f} ns: +{m['ours_addr'] - m['empty_addr']:.1f} ns")
-for k, what in (("tcp", "TCP"), ("udp", "UDP"), ("udpu", "unconnected UDP")):
-    print(f"{what} request/response: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
+for k, what in (("tcp", "TCP request/response"), ("udp", "UDP request/response"),
+                ("udpu", "unconnected UDP request/response"), ("burst", "UDP burst of 32-byte datagrams")):
+    print(f"{what}: {m['bare_' + k]:.3f} s without, {m['with_' + k]:.3f} s with the collector: "
           f"{m['with_' + k] / m['bare_' + k]:.3f}x; with the empty programs {m['floor_' + k]:.3f} s: "
           f"{m['floor_' + k] / m['bare_' + k]:.3f}x (the hooks alone), ours above them "
           f"{m['with_' + k] / m['floor_' + k]:.3f}x")
