@@ -3,7 +3,8 @@
 # maps), so it must be one nobody else could write to: a directory another user
 # created (with a planted link_so_* entry) or one writable by others is refused, with
 # the reason, in --mode ebpf and in --mode auto (which falls back to procfs); a
-# directory of ours readable by others is made 0700, so no one else can hold its lock.
+# directory of ours readable by others is made 0700, so no one else can hold its lock;
+# a collector that stops says its programs stay attached there, and how to detach them.
 . "$TESTS_DIR/lib.sh"
 need_root "chown and loading BPF programs"
 J=$WORK/j.db
@@ -37,4 +38,9 @@ stop_collector
 [ "$(stat -c %a "$PIN_DIR")" = 700 ] || fail "pin directory left $(stat -c %a "$PIN_DIR")"
 ls "$PIN_DIR" | grep -q '^link_so_sock_create$' || fail "nothing pinned in our own directory"
 echo "ok: our directory, made 0700, used"
+# Its programs stay attached when it stops (by design): it says so, and how to detach them.
+grep -qF "kernel programs stay attached ($PIN_DIR), queueing events for the next start; 'sockowner cleanup --pin-dir $PIN_DIR' detaches them" \
+  "$WORK/collector.log" || { cat "$WORK/collector.log" >&2; fail "the stop did not say the programs stay attached"; }
+"$SOCKOWNER" cleanup --pin-dir "$PIN_DIR" >/dev/null || fail "cleanup failed"
+echo "ok: the stop says the programs stay attached, and the command that detaches them"
 pass
