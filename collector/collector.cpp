@@ -315,10 +315,10 @@ int Collector::finish() {
     // By design (a restart misses nothing), but a stop that leaves programs in the
     // kernel should say so: they cost every send and receive until detached.
     if (!source_->kernel_build().empty()) {
-        const bool default_dir = opt_.pin_dir == CollectOptions{}.pin_dir;
-        SO_INFO("kernel programs stay attached (%s), queueing events for the next start; "
-                "'sockowner cleanup%s%s' detaches them", opt_.pin_dir.c_str(), default_dir ? "" : " --pin-dir ",
-                default_dir ? "" : opt_.pin_dir.c_str());
+        std::string cleanup = "sockowner cleanup";
+        if (opt_.pin_dir != CollectOptions{}.pin_dir) cleanup += " --pin-dir " + opt_.pin_dir;
+        SO_INFO("kernel programs stay attached (%s), queueing events for the next start; '%s' detaches them",
+                opt_.pin_dir.c_str(), cleanup.c_str());
     }
     return lost ? 1 : 0;
 }

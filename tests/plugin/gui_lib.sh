@@ -70,7 +70,7 @@ main_window() {
 
 # open_statistics_item TITLE-REGEX: opens the Statistics menu and tries its items from
 # the last one up (plugins' statistics come last), until a window whose title matches
-# opens; fails after 12 items. The menu is driven with the keyboard, as a user could.
+# opens; fails after two rounds of 12 items. The menu is driven with the keyboard, as a user could.
 # Keys sent before the menu is up go elsewhere: on a loaded machine (a parallel ctest)
 # a second round waits three times as long for the menu and each item.
 open_statistics_item() {
