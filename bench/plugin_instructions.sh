@@ -44,10 +44,14 @@ PY
 # Inclusive counts of the plugin's parts (callgrind_annotate's first column).
 part() { callgrind_annotate --threshold=100 --inclusive=yes "$WORK/cg.plugin" 2>/dev/null | grep -m1 "$1" | awk '{print $1}' | tr -d ,; }
 [ -n "${KEEP_CALLGRIND:-}" ] && cp "$WORK"/cg.* "$KEEP_CALLGRIND"/
-python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" "$packets" <<'PY'
+python3 - "$(part 'dissect_proc(')" "$(part 'JournalFollower::cover(')" "$(part 'JournalFollower::refresh(')" \
+  "$(part 'JournalReadAhead::run()')" "$bare" "$with" "$packets" "$((2 * flows + 1))" <<'PY'
 import sys
-total, cover, refresh, packets = (int(x or 0) for x in sys.argv[1:])
+total, cover, refresh, ahead, bare, with_, packets, rows = (int(x or 0) for x in sys.argv[1:])
 print(f"  the plugin's dissector: {total / 1e6:.0f} M, of which reading the journal by time {cover / 1e6:.0f} M "
       f"and looking for new rows {refresh / 1e6:.0f} M (every 100 ms of a run that valgrind slows);"
       f" the rest {(total - cover - refresh) / packets:.0f} per packet")
+print(f"  the journal read ahead on the plugin's second thread: {ahead / 1e6:.0f} M; reading the journal in all "
+      f"{(cover + ahead) / 1e6:.0f} M, {(cover + ahead) / rows:.0f} a socket row ({rows} rows, their processes included)")
+print(f"  the rest (loading the plugin, registering its fields, opening the journal): {(with_ - bare - total - ahead) / 1e6:.0f} M")
 PY
