@@ -63,6 +63,7 @@ std::size_t ByteSource::read_some(std::uint8_t* dst, std::size_t cap) {
         if (errno != EINTR)
             throw CaptureError(name_ + ": read error at byte " + std::to_string(consumed_before_ + end_) + ": " +
                                std::strerror(errno));
+        if (on_interrupt_) on_interrupt_();
     }
 }
 

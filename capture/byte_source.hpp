@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -44,6 +45,9 @@ public:
     // File offset of the current position (for messages).
     std::uint64_t offset() const { return consumed_before_ + pos_; }
     const std::string& name() const { return name_; }
+    // Called when a read(2) of the file descriptor is interrupted by a signal, before
+    // it is retried; may throw.
+    void on_interrupt(std::function<void()> f) { on_interrupt_ = std::move(f); }
 
 private:
     bool fill(std::size_t n);
@@ -57,6 +61,7 @@ private:
     std::size_t pos_ = 0, end_ = 0;
     std::uint64_t consumed_before_ = 0;  // file offset of data_[0]
     bool eof_ = false;
+    std::function<void()> on_interrupt_;
 };
 
 }  // namespace sockowner::capture

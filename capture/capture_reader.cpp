@@ -52,6 +52,7 @@ void read_source(ByteSource& in, CaptureSink& sink, bool decoded = false) {
 
 void read_capture_fd(int fd, const std::string& name, CaptureSink& sink) {
     ByteSource in(fd, name);
+    in.on_interrupt([&sink] { sink.interrupted(); });
     read_source(in, sink);
 }
 

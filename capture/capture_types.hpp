@@ -71,6 +71,10 @@ public:
     virtual void packet(const Packet& p) = 0;
     // A simple packet block: no timestamp, so nobody to attribute it to; copied as is.
     virtual void unattributable(std::span<const std::uint8_t> raw) { block(raw); }
+    // A read of the input was interrupted by a signal (EINTR; it is retried after
+    // this returns): a sink that stops on a signal throws here, so that a read waiting
+    // on a quiet pipe does not hold it.
+    virtual void interrupted() {}
 };
 
 }  // namespace sockowner::capture

@@ -12,6 +12,11 @@ namespace sockowner::cli {
 using namespace sockowner::attribution;
 
 namespace {
+// How often a live capture's journal is read for rows written since, at most.
+constexpr TimeNs kRequeryInterval = 100'000'000;
+// A pipe's first packet at most this far from the clock: a capture being made.
+constexpr TimeNs kLiveWithin = 60'000'000'000;
+
 // The words of a key, folded into one hash (Interned and unordered_map mix it again).
 std::size_t hash_words(std::initializer_list<std::uint64_t> words) {
     std::uint64_t h = 0;
@@ -37,6 +42,29 @@ CaptureAnnotator::CaptureAnnotator(JournalFollower& journal, AttributionOptions 
 void CaptureAnnotator::section(capture::ByteOrder order, std::span<const std::uint8_t> shb) { out_.section(order, shb); }
 
 void CaptureAnnotator::block(std::span<const std::uint8_t> raw) { out_.block(raw); }
+
+void CaptureAnnotator::interrupted() {
+    if (stop_check_) stop_check_();
+}
+
+// A live capture's packet: the rows written since the last look, and a new flow's
+// packet waits (until its time + live_wait) for its socket's row. Its older packets
+// (a pipe's backlog) and a file's are attributed as the capture's order allows.
+FrameOwners CaptureAnnotator::owners(const PacketTuple& t, TimeNs at) {
+    if (!decided_) {
+        decided_ = true;
+        if (may_be_live_ && time_distance(at, waiter_.wall_now()) < kLiveWithin) {
+            counts_.live = true;
+            journal_.read_ahead(false);  // nothing is ahead of a live capture yet
+        }
+    }
+    if (counts_.live) {
+        journal_.refresh(kRequeryInterval);
+        if (time_add(at, attributor_.options().live_wait) > waiter_.wall_now())
+            return attributor_.attribute_live(plan_sides(t, at), waiter_);
+    }
+    return attribute_flow(attributor_, recent_, t, at);
+}
 
 void CaptureAnnotator::unattributable(std::span<const std::uint8_t> raw) {
     ++counts_.skipped;
@@ -106,12 +134,13 @@ std::uint32_t CaptureAnnotator::darwin_index(std::uint32_t pid, const std::strin
 }
 
 void CaptureAnnotator::packet(const capture::Packet& p) {
+    if (stop_check_) stop_check_();
     ++counts_.packets;
     capture::PcapngWriter::Extra extra;
     std::optional<PacketTuple> tuple;
     if (auto ip = capture::network_layer(p.linktype, p.data)) tuple = ip_packet_tuple(*ip);
     if (tuple) {
-        FrameOwners owners = attribute_flow(attributor_, recent_, *tuple, clamp_time(p.time_ns));
+        FrameOwners owners = this->owners(*tuple, clamp_time(p.time_ns));
         Rendered& r = render(owners);
         if (r.known) ++counts_.annotated;
         if (owners.src.known() && owners.dst.known()) ++counts_.both;

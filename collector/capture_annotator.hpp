@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -31,6 +32,7 @@ struct AnnotateCounts {
     std::uint64_t annotated = 0;  // with at least one end known
     std::uint64_t both = 0;       // with both ends known
     std::uint64_t skipped = 0;    // blocks without a timestamp (simple packet blocks), copied as is
+    bool live = false;            // a live capture: the journal followed as it was written
 };
 
 class CaptureAnnotator final : public capture::CaptureSink {
@@ -42,8 +44,17 @@ public:
     void block(std::span<const std::uint8_t> raw) override;
     void packet(const capture::Packet& p) override;
     void unattributable(std::span<const std::uint8_t> raw) override;
+    void interrupted() override;
 
     const AnnotateCounts& counts() const { return counts_; }
+    // The input is a pipe or a device, which may be a capture being made (dumpcap -w -):
+    // when its first packet is from the last minute, the journal is followed as the
+    // plugin follows it in a live capture (new rows read as they are written; a new
+    // flow's packet waits up to live_wait for its socket's row).
+    void may_be_live(bool may) { may_be_live_ = may; }
+    // Called before each packet and when a read of the input is interrupted by a
+    // signal: may throw to stop.
+    void on_stop_check(std::function<void()> check) { stop_check_ = std::move(check); }
 
 private:
     // What a packet's annotation depends on: each end's rule, process row and how the
@@ -89,6 +100,7 @@ private:
     const End& end(int side, const attribution::SideOwner& o, const char* source);
     Rendered& render(const attribution::FrameOwners& owners);
     std::uint32_t darwin_index(std::uint32_t pid, const std::string& name);
+    attribution::FrameOwners owners(const attribution::PacketTuple& t, TimeNs at);
 
     attribution::JournalFollower& journal_;
     attribution::Attributor attributor_;
@@ -103,6 +115,9 @@ private:
     Key last_key_[2]{};
     Rendered* last_[2] = {nullptr, nullptr};
     std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> darwin_;  // (pid, name) → block index
+    bool may_be_live_ = false, decided_ = false;  // decided_: by the first packet
+    attribution::SystemWaiter waiter_;
+    std::function<void()> stop_check_;
 };
 
 }  // namespace sockowner::cli

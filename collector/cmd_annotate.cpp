@@ -4,17 +4,23 @@
 #include "journal_follower.hpp"
 #include "paths.hpp"
 #include "reader.hpp"
+#include "text_escape.hpp"
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace sockowner::cli {
 
@@ -43,6 +49,13 @@ constexpr const char* kHelp =
     "  --slack MS        how far outside an interval a packet's time may fall (default 1000)\n"
     "  --journal PATH    journal file\n"
     "  -q, --quiet       no summary on standard error\n"
+    "\n"
+    "IN that is a pipe or a device may be a capture being made (dumpcap -w - | sockowner\n"
+    "annotate - -o OUT): when its first packet is from the last minute, the journal is\n"
+    "followed as the collector writes it. SIGINT, SIGTERM or SIGHUP: reading a pipe,\n"
+    "the first lets the capture end (its program got the same signal) and OUT gets\n"
+    "every packet, a second stops at once and OUT gets those read; reading a file, the\n"
+    "annotation stops and nothing is left at OUT (exit 128 + the signal's number).\n"
     "\n"
     "Exit status: 0 written, 2 bad arguments, an unreadable journal, or a capture that is\n"
     "not a pcap or pcapng file, is truncated or damaged (nothing is left at OUT).\n";
@@ -141,6 +154,54 @@ private:
     bool done_ = false, direct_ = false;
 };
 
+// SIGINT, SIGTERM and SIGHUP while annotating: counted, for the annotator's stop
+// check. Sent to a worker thread (the writer's, the journal's), a signal is passed on
+// to the main thread, so that its read of a quiet pipe is interrupted (EINTR).
+volatile std::sig_atomic_t g_signal = 0, g_signals = 0;
+pthread_t g_main_thread;
+
+extern "C" void on_stop_signal(int signo) {
+    if (!pthread_equal(pthread_self(), g_main_thread)) {
+        pthread_kill(g_main_thread, signo);
+        return;
+    }
+    g_signal = signo;
+    g_signals = g_signals + 1;
+}
+
+class StopSignals {
+public:
+    StopSignals() {
+        g_main_thread = pthread_self();
+        struct sigaction sa{};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;  // no SA_RESTART: a read waiting on a pipe returns
+        for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &sa, &old_[i]);
+    }
+    ~StopSignals() {
+        for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &old_[i], nullptr);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+
+private:
+    static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+    std::array<struct sigaction, 3> old_{};
+};
+
+// Thrown by the stop check: `keep`, OUT gets the packets read so far.
+struct Stopped {
+    int signo;
+    bool keep;
+};
+
+bool is_regular_input(const std::string& in_path) {
+    struct stat st{};
+    const int r = in_path == "-" ? fstat(STDIN_FILENO, &st) : stat(in_path.c_str(), &st);
+    return r == 0 && S_ISREG(st.st_mode);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
     struct stat sa, sb;
     return a != "-" && b != "-" && stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
@@ -184,6 +245,8 @@ int cmd_annotate(int argc, char** argv) {
     std::string in_path = argv[optind];
     if (same_file(in_path, out_path)) throw UsageError("annotate: OUT is IN (" + out_path + "): write another file");
 
+    StopSignals signals;  // before OUT's temporary file exists: a signal never leaves it behind
+    const bool regular = is_regular_input(in_path);
     { JournalReader probe(journal); }  // the same errors as lookup's for a missing or bad journal
     attribution::JournalFollower follower(journal);
     follower.refresh(0);
@@ -193,8 +256,28 @@ int cmd_annotate(int argc, char** argv) {
     capture::PcapngWriter writer(out.fd(), out_path);
     follower.read_ahead(true);  // the capture is read in order: the journal's next stretch beside it
     CaptureAnnotator annotator(follower, opt, writer, formats);
+    annotator.may_be_live(!regular);
+    annotator.on_stop_check([regular] {
+        if (g_signals == 0) return;
+        // A pipe's first signal: its capture program got it too and ends the stream.
+        if (regular || g_signals >= 2) throw Stopped{int(g_signal), !regular};
+    });
+    std::optional<Stopped> stopped;
     try {
         capture::read_capture(in_path, annotator);
+    } catch (const capture::CaptureError& e) {
+        throw UsageError(e.what());
+    } catch (const Stopped& s) {
+        if (!s.keep) {
+            const char* name = sigabbrev_np(s.signo);
+            std::fprintf(stderr, "sockowner: annotate: stopped by SIG%s after %llu packets: nothing written at %s\n",
+                         name ? name : "NAL",
+                         (unsigned long long)annotator.counts().packets, escape_text(out_path).c_str());
+            return 128 + s.signo;  // Output's destructor removes the temporary file
+        }
+        stopped = s;  // a pipe: what was read is a whole capture
+    }
+    try {
         writer.finish();
     } catch (const capture::CaptureError& e) {
         throw UsageError(e.what());
@@ -203,9 +286,11 @@ int cmd_annotate(int argc, char** argv) {
     if (!follower.error().empty()) throw UsageError(follower.error());
     const AnnotateCounts& n = annotator.counts();
     if (!quiet)
-        std::fprintf(stderr, "sockowner: %llu packets, %llu with an owner (%llu with both ends)%s\n",
+        std::fprintf(stderr, "sockowner: %llu packets, %llu with an owner (%llu with both ends)%s%s%s\n",
                      (unsigned long long)n.packets, (unsigned long long)n.annotated, (unsigned long long)n.both,
-                     n.skipped ? ", some simple packet blocks copied without (they have no time)" : "");
+                     n.skipped ? ", some simple packet blocks copied without (they have no time)" : "",
+                     n.live ? "; a live capture: the journal followed" : "",
+                     stopped ? "; stopped by a second signal before the capture ended" : "");
     return kExitOk;
 }
 
