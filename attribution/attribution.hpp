@@ -15,6 +15,10 @@
 
 namespace sockowner::attribution {
 
+// How often a capture read while the collector writes (live, or a file still growing)
+// re-reads the journal for rows written since, at most: the plugin's and annotate's.
+inline constexpr TimeNs kJournalRefreshInterval = 100'000'000;
+
 struct AttributionOptions {
     MatchOptions match;                               // interval slack and grace
     TimeNs conversation_idle = 120'000'000'000;       // a flow's owner outlives its interval this long

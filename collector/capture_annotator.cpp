@@ -12,8 +12,6 @@ namespace sockowner::cli {
 using namespace sockowner::attribution;
 
 namespace {
-// How often a live capture's journal is read for rows written since, at most.
-constexpr TimeNs kRequeryInterval = 100'000'000;
 // A pipe's first packet at most this far from the clock: a capture being made.
 constexpr TimeNs kLiveWithin = 60'000'000'000;
 
@@ -59,7 +57,7 @@ FrameOwners CaptureAnnotator::owners(const PacketTuple& t, TimeNs at) {
         }
     }
     if (counts_.live) {
-        journal_.refresh(kRequeryInterval);
+        journal_.refresh(kJournalRefreshInterval);
         if (time_add(at, attributor_.options().live_wait) > waiter_.wall_now())
             return attributor_.attribute_live(plan_sides(t, at), waiter_);
     }

@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 
 namespace sockowner::cli {
 
@@ -262,22 +261,21 @@ int cmd_annotate(int argc, char** argv) {
         // A pipe's first signal: its capture program got it too and ends the stream.
         if (regular || g_signals >= 2) throw Stopped{int(g_signal), !regular};
     });
-    std::optional<Stopped> stopped;
+    bool stopped = false;  // by a pipe's second signal: what was read is a whole capture
     try {
-        capture::read_capture(in_path, annotator);
-    } catch (const capture::CaptureError& e) {
-        throw UsageError(e.what());
-    } catch (const Stopped& s) {
-        if (!s.keep) {
-            const char* name = sigabbrev_np(s.signo);
-            std::fprintf(stderr, "sockowner: annotate: stopped by SIG%s after %llu packets: nothing written at %s\n",
-                         name ? name : "NAL",
-                         (unsigned long long)annotator.counts().packets, escape_text(out_path).c_str());
-            return 128 + s.signo;  // Output's destructor removes the temporary file
+        try {
+            capture::read_capture(in_path, annotator);
+        } catch (const Stopped& s) {
+            if (!s.keep) {
+                const char* abbrev = sigabbrev_np(s.signo);
+                const std::string name = abbrev ? std::string("SIG") + abbrev : "a signal";
+                std::fprintf(stderr, "sockowner: annotate: stopped by %s after %llu packets: nothing written at %s\n",
+                             name.c_str(), (unsigned long long)annotator.counts().packets,
+                             escape_text(out_path).c_str());
+                return 128 + s.signo;  // Output's destructor removes the temporary file
+            }
+            stopped = true;
         }
-        stopped = s;  // a pipe: what was read is a whole capture
-    }
-    try {
         writer.finish();
     } catch (const capture::CaptureError& e) {
         throw UsageError(e.what());

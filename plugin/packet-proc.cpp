@@ -49,10 +49,7 @@ using namespace sockowner::plugin;
 namespace {
 
 constexpr TimeNs kNsPerMs = 1'000'000;
-// How often the journal is re-read for rows written since (live captures, files
-// read while the collector runs).
-constexpr TimeNs kRequeryInterval = 100 * kNsPerMs;
-// A file's packets ask for that check (a clock read) once per this many; a live
+// A file's packets ask for the journal's re-read (kJournalRefreshInterval) check (a clock read) once per this many; a live
 // capture's, each packet.
 constexpr unsigned kPacketsPerRequeryCheck = 64;
 
@@ -308,7 +305,7 @@ const FrameRecord* first_pass(tvbuff_t* tvb, packet_info* pinfo) {
         FrameRecord r;
         if (state.live != 0 || ++state.unchecked >= kPacketsPerRequeryCheck) {
             state.unchecked = 0;
-            state.journal->refresh(kRequeryInterval);
+            state.journal->refresh(kJournalRefreshInterval);
         }
         report_journal();
         if (!state.journal->usable()) {
