@@ -76,8 +76,12 @@ void JournalFollower::fail(const std::exception& e) {
     reader_.reset();                   // reopened (and checked again) on a later refresh
 }
 
-void JournalFollower::take_process(const ProcessRow& p) {
+void JournalFollower::take_process(const ProcessRow& p, bool read_here) {
     ProcessRow& stored = processes_[p.id] = p;
+    if (read_here) {
+        ++process_rows_read_;
+        if (ahead_) read_here_.push_back(p.id);
+    }
     // What a process calls itself reaches labels, columns, trees and tshark's output:
     // control characters and bidi overrides as visible escapes, once, here.
     for (std::string* text : {&stored.p.comm, &stored.p.cmdline, &stored.p.exe, &stored.p.user,
@@ -210,16 +214,24 @@ void JournalFollower::read_forward(TimeNs to) {
         ahead_step_ = std::max(kMinAheadStep, TimeNs(double(ahead_step_) * kAheadRows / double(rows)));
     else if (rows < kAheadRows / 2)
         ahead_step_ = std::min(2 * ahead_step_, kMaxStep);
-    if (!ahead_) ahead_ = std::make_unique<JournalReadAhead>(path_, dev_, ino_, ahead_max_rows_);
-    ahead_->start(window_to_, time_add(window_to_, ahead_step_));
+    if (!ahead_) {
+        ahead_ = std::make_unique<JournalReadAhead>(path_, dev_, ino_, ahead_max_rows_);
+        read_here_.clear();
+        for (const auto& [id, p] : processes_) read_here_.push_back(id);  // all read here so far
+    }
+    // Those read here need not be read again there (a quarter of the processes of a
+    // capture of short connections were, at its first steps).
+    ahead_->start(window_to_, time_add(window_to_, ahead_step_), read_here_);
+    read_here_.clear();
 }
 
 void JournalFollower::take_batch(const JournalReadAhead::Batch& batch) {
     // A process comes with the first batch that names it: taken unless a read here
     // took it meanwhile (the feed's is newer); one missing from both (never, but cheap
     // to make sure) is asked for. Likewise a socket the feed brought is kept as it is.
+    process_rows_read_ += std::int64_t(batch.processes.size());
     for (const ProcessRow& p : batch.processes)
-        if (!processes_.count(p.id)) take_process(p);
+        if (!processes_.count(p.id)) take_process(p, false);
     for (const SocketRow& r : batch.sockets) {
         if (index_.has(r.id)) continue;
         if (r.process_id > 0 && !processes_.count(r.process_id))

@@ -85,6 +85,10 @@ public:
     std::int64_t reads() const { return reads_; }  // change-feed reads made, for tests and benchmarks
     std::int64_t window_reads() const { return window_reads_; }  // cover() reads made
     std::int64_t ahead_reads() const { return ahead_reads_; }    // those read ahead, on the other thread
+    // Process rows read from the journal, on either thread (a process read twice counts
+    // twice), and the processes known: equal when none was read twice.
+    std::int64_t process_rows_read() const { return process_rows_read_; }
+    std::size_t processes_known() const { return processes_.size(); }
     TimeNs load_time() const { return load_time_; }  // how long the first read took
 
 private:
@@ -96,7 +100,8 @@ private:
     JournalReader::IntervalFn taken();
     void take_batch(const JournalReadAhead::Batch& batch);
     void take_socket(const SocketRow& r);
-    void take_process(const ProcessRow& p);
+    // `read_here`: read on this thread, not brought by the read-ahead.
+    void take_process(const ProcessRow& p, bool read_here = true);
     void fail(const std::exception& e);
     void forget();
     bool rows_deleted();
@@ -113,10 +118,11 @@ private:
     TimeNs window_from_ = 0, window_to_ = 0;  // every interval overlapping it is in the index
     bool read_ahead_ = false;
     std::unique_ptr<JournalReadAhead> ahead_;  // reading (window_to_, window_to_ + ahead_step_]
+    std::vector<std::int64_t> read_here_;      // processes read here since ahead_ started: it skips them
     TimeNs ahead_step_ = 0;
     std::size_t ahead_max_rows_ = JournalReadAhead::kMaxRows;
     SocketFeed socket_feed_;
-    std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0, ahead_reads_ = 0;
+    std::int64_t process_seq_ = 0, reads_ = 0, window_reads_ = 0, ahead_reads_ = 0, process_rows_read_ = 0;
     std::uint64_t process_generation_ = 0;
     std::uint64_t epoch_;
     TimeNs load_time_ = 0;

@@ -34,8 +34,9 @@ void JournalReadAhead::clear_rows() {
     batch_.processes.clear();
 }
 
-void JournalReadAhead::start(TimeNs after, TimeNs until) {
+void JournalReadAhead::start(TimeNs after, TimeNs until, std::span<const std::int64_t> have) {
     stop();
+    delivered_.insert(have.begin(), have.end());
     if (!reader_) {
         // Opened here, not on the thread: stop() may interrupt it at any time.
         auto reader = std::make_unique<JournalReader>(path_);

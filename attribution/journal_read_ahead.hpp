@@ -13,6 +13,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -40,8 +41,9 @@ public:
     JournalReadAhead& operator=(const JournalReadAhead&) = delete;
 
     // Starts reading the intervals opened in (after, until]; a read not taken is dropped.
-    // Opens the journal the first time: throws its JournalError.
-    void start(TimeNs after, TimeNs until);
+    // `have`: processes the caller read itself since the last start (no batch brings
+    // them). Opens the journal the first time: throws its JournalError.
+    void start(TimeNs after, TimeNs until, std::span<const std::int64_t> have = {});
     bool pending() const { return started_; }
     // Waits for the read started and returns its rows, valid until the next start();
     // throws what the read threw (a JournalError naming the file). Each process comes
@@ -63,7 +65,7 @@ private:
     ino_t ino_;
     std::size_t max_rows_;
     std::unique_ptr<JournalReader> reader_;     // opened by the first start(), used by one thread at a time
-    std::unordered_set<std::int64_t> delivered_;  // processes sent with a batch before
+    std::unordered_set<std::int64_t> delivered_;  // processes sent with a batch before, or the caller's
     Batch batch_;
     std::exception_ptr error_;
     std::atomic<bool> stop_{false};

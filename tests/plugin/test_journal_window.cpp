@@ -199,6 +199,39 @@ void same_answers_as_the_whole_journal(void**) {
 // Read ahead (annotate's capture in time order): lookups mostly forward, some back, a
 // gap of hours, and a dense stretch of 40 000 intervals in two seconds (the step
 // shrinks); the same answers as from the whole journal, most rows read on the other thread.
+// A capture of short connections read in time order: the processes its first stretch
+// (read on the caller's thread) brought are not read again by the read-ahead (a
+// quarter of them were), nor any process twice.
+void read_ahead_reads_each_process_once(void**) {
+    ScratchDir dir;
+    auto path = dir.file("j.db");
+    std::vector<std::pair<std::string, TimeNs>> conns;
+    {
+        JournalWriter w(path);
+        w.begin_run("ebpf", "test", kT0);
+        for (int i = 0; i < 20000; ++i) {  // one every 10 ms, 500 client processes taking turns
+            std::string local = "10.0." + std::to_string(1 + i / 30000) + ".1:" + std::to_string(20000 + i % 30000);
+            TimeNs at = kT0 + i * (kSec / 100);
+            auto id = w.open_socket(sock(Proto::tcp, local.c_str(), "10.0.9.2:443", at),
+                                    process(3000 + i % 500, 1 + i % 500, "client"));
+            w.close_socket(id, at + kSec / 200);
+            conns.emplace_back(local, at);
+        }
+    }
+    FakeClock clk;
+    JournalFollower f(path, clk.clock());
+    f.read_ahead(true);
+    f.refresh(0);
+    for (const auto& [local, at] : conns) {
+        auto m = find(f, Proto::tcp, ep(local.c_str()), ep("10.0.9.2:443"), at + kSec / 1000);
+        assert_true(m.has_value());
+        assert_non_null(f.process(m->socket->process_id));
+    }
+    assert_true(f.ahead_reads() > 0);
+    assert_int_equal(f.processes_known(), 500);
+    assert_int_equal(f.process_rows_read(), 500);
+}
+
 void read_ahead_answers_as_the_whole_journal(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
@@ -327,6 +360,7 @@ int main() {
         cmocka_unit_test(read_ahead_answers_as_the_whole_journal),
         cmocka_unit_test(read_ahead_notices_a_replaced_journal),
         cmocka_unit_test(read_ahead_keeps_what_the_feed_brought),
+        cmocka_unit_test(read_ahead_reads_each_process_once),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
