@@ -29,7 +29,7 @@ void Attributor::new_file() {
 
 SideOwner Attributor::owner_of(const OwnerMatch& m) const {
     How how = m.kind == MatchKind::exact ? How::exact : m.kind == MatchKind::local ? How::local : How::wildcard;
-    return SideOwner{how, m.socket->id, m.socket->process_id, journal_.epoch()};
+    return SideOwner{how, m.socket->id, m.socket->process_id, journal_.epoch(), m.socket->tag};
 }
 
 // Both change rarely: once per read of the journal, once per preference change.

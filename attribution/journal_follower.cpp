@@ -30,9 +30,8 @@ const ProcessRow* JournalFollower::process(std::int64_t id) const {
     return it == processes_.end() ? nullptr : &it->second;
 }
 
-std::string_view JournalFollower::socket_source(std::int64_t socket_id) const {
-    std::uint32_t i = source_by_socket_.find(socket_id);
-    return i < sources_.size() ? std::string_view(sources_[i]) : std::string_view();
+std::string_view JournalFollower::source(std::uint8_t number) const {
+    return number && number <= sources_.size() ? std::string_view(sources_[number - 1]) : std::string_view();
 }
 
 void JournalFollower::forget() {
@@ -41,7 +40,6 @@ void JournalFollower::forget() {
     coverage_ = HostCoverage();
     processes_.clear();
     ++process_generation_;
-    source_by_socket_.clear();
     sources_.clear();
     raw_sources_.clear();
     socket_feed_ = {};
@@ -91,16 +89,17 @@ void JournalFollower::take_process(const ProcessRow& p, bool read_here) {
 }
 
 void JournalFollower::take_socket(const SocketRow& r) {
-    index_.upsert(r);
-    coverage_.add_address(r.host_id, r.s.local.addr);
-    if (r.id <= 0) return;
-    // A handful of distinct strings ("ebpf", "procfs", ...): found among the raw forms.
+    // A handful of distinct strings ("ebpf", "procfs", ...): found among the raw forms,
+    // and kept with the interval as its number (1 for the first; 0 past 255 of them,
+    // which only a hostile journal has).
     auto it = std::find(raw_sources_.begin(), raw_sources_.end(), r.s.source);
     if (it == raw_sources_.end() && raw_sources_.size() < 0xff) {
         sources_.push_back(escape_text(r.s.source));
         it = raw_sources_.insert(raw_sources_.end(), r.s.source);
     }
-    if (it != raw_sources_.end()) source_by_socket_.set(r.id, std::uint32_t(it - raw_sources_.begin()));
+    const auto number = it != raw_sources_.end() ? std::uint8_t(it - raw_sources_.begin() + 1) : std::uint8_t(0);
+    index_.upsert(r, number);
+    coverage_.add_address(r.host_id, r.s.local.addr);
 }
 
 void JournalFollower::read_changes() {

@@ -80,7 +80,8 @@ public:
     // which row ids name other sockets and processes.
     std::uint64_t epoch() const { return epoch_; }
     // "ebpf", "iterator", "procfs": how the collector learnt of the socket.
-    std::string_view socket_source(std::int64_t socket_id) const;
+    // `source` of a SideOwner or an indexed socket's `tag` (empty for 0 or unknown).
+    std::string_view source(std::uint8_t number) const;
 
     std::int64_t reads() const { return reads_; }  // change-feed reads made, for tests and benchmarks
     std::int64_t window_reads() const { return window_reads_; }  // cover() reads made
@@ -130,7 +131,6 @@ private:
     OwnerIndex index_;
     HostCoverage coverage_;
     std::unordered_map<std::int64_t, ProcessRow> processes_;
-    IdMap source_by_socket_;  // socket id → index in sources_ (memory follows rows, not ids)
     std::deque<std::string> sources_;       // escaped, as shown; never moved (annotate keys on their address)
     std::vector<std::string> raw_sources_;  // the same as the journal has them, to match rows without escaping each
 };

@@ -23,6 +23,9 @@ struct SideOwner {
     // Which journal those row ids are of (JournalFollower::epoch()): a row id means
     // another socket or process in a rotated or another journal. 0: the current one.
     std::uint64_t journal = 0;
+    // How the collector learnt of the socket: its number among the journal's few
+    // sources (JournalFollower::source()), 0 for none.
+    std::uint8_t source = 0;
 
     bool known() const { return how != How::unknown; }
     bool is_kernel() const { return how == How::kernel; }

@@ -75,7 +75,7 @@ CommentSide CaptureAnnotator::comment_side(const SideOwner& o) const {
     if (!o.is_process()) return s;
     if (const ProcessRow* row = journal_.process(o.process_id)) {
         s.process = row->p;
-        s.source = std::string(journal_.socket_source(o.socket_id));
+        s.source = std::string(journal_.source(o.source));
     } else {
         s.how = How::unknown;  // a socket whose process row the journal lacks names nobody
     }
@@ -98,7 +98,7 @@ const CaptureAnnotator::End& CaptureAnnotator::end(int side, const SideOwner& o,
 }
 
 CaptureAnnotator::Rendered& CaptureAnnotator::render(const FrameOwners& owners) {
-    auto source = [&](const SideOwner& o) { return o.is_process() ? journal_.socket_source(o.socket_id).data() : nullptr; };
+    auto source = [&](const SideOwner& o) { return o.is_process() ? journal_.source(o.source).data() : nullptr; };
     Key key{owners.src.how, owners.dst.how, owners.src.process_id, owners.dst.process_id, source(owners.src),
             source(owners.dst)};
     if (last_[0] && key == last_key_[0]) return *last_[0];  // the flow of the packet before, most often

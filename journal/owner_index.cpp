@@ -34,7 +34,7 @@ TupleKey OwnerIndex::make_key(Proto proto, const Endpoint& local, const Endpoint
     return TupleKey::of(proto, local, no_remote ? kNoRemote : remote);
 }
 
-void OwnerIndex::upsert(const SocketRow& row) {
+void OwnerIndex::upsert(const SocketRow& row, std::uint8_t tag) {
     if (row.id <= 0) return;
     ++changes_;
     if (std::uint32_t index = by_id_.find(row.id); index != IdMap::kNone) {
@@ -43,6 +43,7 @@ void OwnerIndex::upsert(const SocketRow& row) {
         e.process_id = row.process_id;
         e.opened = row.s.opened;
         e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+        e.tag = tag;
         if (e.chain & IndexedSocket::kLong) sorted_update(sorted_[e.chain & ~IndexedSocket::kLong], index, old_opened);
         return;
     }
@@ -52,6 +53,7 @@ void OwnerIndex::upsert(const SocketRow& row) {
     e.process_id = row.process_id;
     e.opened = row.s.opened;
     e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+    e.tag = tag;
     entries_.push_back(e);
     link(heads_.at(make_key(row.s.proto, row.s.local, row.s.remote)), index);  // kNone for a new tuple
     by_id_.set(row.id, index);

@@ -40,6 +40,9 @@ struct IndexedSocket {
     // The tuple's chain as of this entry: its length (this entry and those after it), or
     // kLong | the index of the tuple's sorted chain once the tuple has many intervals.
     std::uint32_t chain = 1;
+    // The caller's small number for the row, kept with it (the plugin's and annotate's:
+    // which of a few sources, "ebpf", "procfs", ..., the collector learnt it from).
+    std::uint8_t tag = 0;
     static constexpr TimeNs kStillOpen = INT64_MAX;
     static constexpr std::uint32_t kNone = UINT32_MAX;
     static constexpr std::uint32_t kLong = 0x80000000u;
@@ -60,7 +63,7 @@ struct AnswerSpan {
 class OwnerIndex {
 public:
     // Adds an interval, or updates it when its id is already indexed (closed, new owner).
-    void upsert(const SocketRow& row);
+    void upsert(const SocketRow& row, std::uint8_t tag = 0);
     void reserve(std::size_t sockets);
     // `span`, when given, gets the times over which the answer holds: the reach (with
     // slack and grace) of the interval found in the first probed tuple that has any

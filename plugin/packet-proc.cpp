@@ -204,7 +204,7 @@ FrameSide make_frame_side(const SideOwner& o) {
     FrameSide f{state.labels->handle(o), o.how, nullptr};
     // A flow's owner remembered from a journal no longer read: its socket row is gone.
     if (o.is_process() && (o.journal == 0 || o.journal == state.journal->epoch()))
-        f.source = state.labels->source_name(state.journal->socket_source(o.socket_id));
+        f.source = state.labels->source_name(state.journal->source(o.source));
     return f;
 }
 

@@ -84,7 +84,7 @@ void read_as_plugin(const std::string& path) {
     auto label = [&](const OwnerMatch& m) {
         const auto& l = labels.get(attribution::SideOwner{attribution::How::exact, m.socket->id, m.socket->process_id});
         (void)l.info.size();
-        (void)f.socket_source(m.socket->id);
+        (void)f.source(m.socket->tag);
     };
     for (const OwnerQuery& q : queries) {
         f.cover(time_add(q.at, -opt.grace), time_add(q.at, opt.slack));  // reads by time when it can

@@ -69,7 +69,7 @@ void label(OwnerLabelCache& labels, const SideOwner& o) {
     const OwnerLabels& l = labels.get(o);
     (void)l.info.size();
     (void)l.title_for(End::src).size();
-    (void)journal().socket_source(o.socket_id);
+    (void)journal().source(o.source);
 }
 
 }  // namespace

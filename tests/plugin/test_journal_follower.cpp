@@ -47,7 +47,7 @@ void reads_then_follows_at_a_bounded_rate(void**) {
     assert_int_equal(f.reads(), 1);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0 + kSec), 4242);
     auto m = find(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0);
-    assert_str_eq(f.socket_source(m->socket->id), "procfs");
+    assert_str_eq(f.source(m->socket->tag), "procfs");
     assert_str_eq(f.process(m->socket->process_id)->p.cmdline, "curl --flag");
     assert_true(f.coverage().watched(*IpAddr::parse("10.0.0.1"), kT0 + 5 * kSec));  // run still open
     assert_false(f.coverage().watched(*IpAddr::parse("10.0.0.2"), kT0 + 5 * kSec));
@@ -66,8 +66,8 @@ void reads_then_follows_at_a_bounded_rate(void**) {
     assert_int_equal(owner_pid(f, Proto::udp, "10.0.0.1:53", "10.0.0.9:4000", kT0 + 2 * kSec), 53);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:5555", "10.0.0.2:80", kT0 + 10 * kSec), 0);  // closed
     m = find(f, Proto::udp, "10.0.0.1:53", "10.0.0.9:4000", kT0 + 2 * kSec);
-    assert_str_eq(f.socket_source(m->socket->id), "ebpf");
-    assert_str_eq(f.socket_source(999), "");
+    assert_str_eq(f.source(m->socket->tag), "ebpf");
+    assert_str_eq(f.source(0), ""); assert_str_eq(f.source(200), "");
 
     // The run's stop is picked up too.
     w.end_run(kT0 + 3 * kSec);
