@@ -40,8 +40,8 @@ void JournalFollower::forget() {
     coverage_ = HostCoverage();
     processes_.clear();
     ++process_generation_;
-    sources_.clear();
-    raw_sources_.clear();
+    // sources_ stay: owners remembered from the journal read before (a flow's, a
+    // frame's) keep naming their socket's source by its number.
     socket_feed_ = {};
     process_seq_ = 0;
     loaded_ = windowed_ = has_window_ = false;

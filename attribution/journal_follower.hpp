@@ -131,7 +131,10 @@ private:
     OwnerIndex index_;
     HostCoverage coverage_;
     std::unordered_map<std::int64_t, ProcessRow> processes_;
-    std::deque<std::string> sources_;       // escaped, as shown; never moved (annotate keys on their address)
+    // Escaped, as shown; numbered from 1 in the order first seen, kept for the follower's
+    // life (a journal read again keeps the numbers owners remembered carry), never moved
+    // (annotate keys on their address); at most 255, then 0 for any other.
+    std::deque<std::string> sources_;
     std::vector<std::string> raw_sources_;  // the same as the journal has them, to match rows without escaping each
 };
 

@@ -108,12 +108,14 @@ void journal_replaced_is_read_again(void**) {
     }
     {
         JournalWriter w(other);
-        w.open_socket(sock(Proto::tcp, "10.0.0.1:80", "0.0.0.0:0", kT0), process(2, 2, "nginx"));
+        w.open_socket(sock(Proto::tcp, "10.0.0.1:80", "0.0.0.0:0", kT0, std::nullopt, "ebpf"), process(2, 2, "nginx"));
     }
     FakeClock clk;
     JournalFollower f(path, clk.clock());
     f.refresh(0);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.9:4000", kT0 + kSec), 1);
+    const std::uint8_t sshd_source = find(f, Proto::tcp, "10.0.0.1:22", "10.0.0.9:4000", kT0 + kSec)->socket->tag;
+    assert_str_eq(f.source(sshd_source), "procfs");
     for (const char* suffix : {"", "-wal", "-shm"}) {
         std::filesystem::remove(path + suffix);
         if (std::filesystem::exists(other + suffix)) std::filesystem::rename(other + suffix, path + suffix);
@@ -123,6 +125,9 @@ void journal_replaced_is_read_again(void**) {
     assert_true(f.error().empty());
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:22", "10.0.0.9:4000", kT0 + kSec), 0);
     assert_int_equal(owner_pid(f, Proto::tcp, "10.0.0.1:80", "10.0.0.9:4000", kT0 + kSec), 2);
+    // An owner remembered from the journal before names its source by number: the same.
+    assert_str_eq(f.source(sshd_source), "procfs");
+    assert_str_eq(f.source(find(f, Proto::tcp, "10.0.0.1:80", "10.0.0.9:4000", kT0 + kSec)->socket->tag), "ebpf");
 }
 
 // A curl connection from 10.0.0.1:`port` to 10.0.0.2:80 at `at`, closed half a second later.

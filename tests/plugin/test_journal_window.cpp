@@ -196,9 +196,6 @@ void same_answers_as_the_whole_journal(void**) {
     assert_true(found > 1500);  // the comparison is not all "none"
 }
 
-// Read ahead (annotate's capture in time order): lookups mostly forward, some back, a
-// gap of hours, and a dense stretch of 40 000 intervals in two seconds (the step
-// shrinks); the same answers as from the whole journal, most rows read on the other thread.
 // A capture of short connections read in time order: the processes its first stretch
 // (read on the caller's thread) brought are not read again by the read-ahead (a
 // quarter of them were), nor any process twice.
@@ -232,6 +229,9 @@ void read_ahead_reads_each_process_once(void**) {
     assert_int_equal(f.process_rows_read(), 500);
 }
 
+// Read ahead (annotate's capture in time order): lookups mostly forward, some back, a
+// gap of hours, and a dense stretch of 40 000 intervals in two seconds (the step
+// shrinks); the same answers as from the whole journal, most rows read on the other thread.
 void read_ahead_answers_as_the_whole_journal(void**) {
     ScratchDir dir;
     auto path = dir.file("j.db");
