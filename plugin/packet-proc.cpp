@@ -49,8 +49,8 @@ using namespace sockowner::plugin;
 namespace {
 
 constexpr TimeNs kNsPerMs = 1'000'000;
-// A file's packets ask for the journal's re-read (kJournalRefreshInterval) check (a clock read) once per this many; a live
-// capture's, each packet.
+// Whether the journal is due for a re-read (kJournalRefreshInterval; a clock read) is
+// asked once per this many of a file's packets, and for each of a live capture's.
 constexpr unsigned kPacketsPerRequeryCheck = 64;
 
 int proto_proc = -1;
