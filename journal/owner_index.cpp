@@ -18,6 +18,32 @@ Endpoint any_address(int family, std::uint16_t port) { return Endpoint{family ==
 AnswerSpan reach(const IndexedSocket& e, const MatchOptions& opt) {
     return {e.opened - opt.slack, e.closed == IndexedSocket::kStillOpen ? e.closed : e.closed + opt.grace};
 }
+
+// IndexedSocket::after as a time: INT64_MIN when nothing is after, kStillOpen for any time.
+TimeNs after_time(const IndexedSocket& e) {
+    if (e.after == IndexedSocket::kNothingAfter) return INT64_MIN;
+    if (e.after == IndexedSocket::kAnyTime) return IndexedSocket::kStillOpen;
+    const __int128 t = __int128(e.opened) + __int128(e.after) * 1'000'000'000;
+    return t >= INT64_MAX ? IndexedSocket::kStillOpen : t <= INT64_MIN ? INT64_MIN + 1 : TimeNs(t);
+}
+
+// The latest close `latest` (as after_time() gives it) as an entry opened at `opened`
+// keeps it: seconds rounded up, never below the time.
+std::int32_t after_of(TimeNs opened, TimeNs latest) {
+    if (latest == INT64_MIN) return IndexedSocket::kNothingAfter;
+    if (latest == IndexedSocket::kStillOpen) return IndexedSocket::kAnyTime;
+    const __int128 d = __int128(latest) - opened;
+    const __int128 s = d >= 0 ? (d + 999'999'999) / 1'000'000'000 : -(-d / 1'000'000'000);
+    if (s >= IndexedSocket::kAnyTime) return IndexedSocket::kAnyTime;
+    if (s <= IndexedSocket::kNothingAfter) return IndexedSocket::kNothingAfter + 1;
+    return std::int32_t(s);
+}
+
+// No entry after `e` in its chain reaches time `t` (with `grace` after its close).
+bool nothing_after_reaches(const IndexedSocket& e, TimeNs t, TimeNs grace) {
+    const TimeNs latest = after_time(e);
+    return latest != IndexedSocket::kStillOpen && (latest == INT64_MIN || __int128(t) > __int128(latest) + grace);
+}
 }  // namespace
 
 std::string_view match_kind_name(MatchKind k) {
@@ -39,12 +65,14 @@ void OwnerIndex::upsert(const SocketRow& row, std::uint8_t tag) {
     ++changes_;
     if (std::uint32_t index = by_id_.find(row.id); index != IdMap::kNone) {
         IndexedSocket& e = entries_[index];
-        TimeNs old_opened = e.opened;
+        const TimeNs old_opened = e.opened, old_closed = e.closed, latest_after = after_time(e);
         e.process_id = row.process_id;
         e.opened = row.s.opened;
         e.closed = row.s.closed.value_or(IndexedSocket::kStillOpen);
+        e.after = after_of(e.opened, latest_after);  // the same time, from another opened
         e.tag = tag;
         if (e.chain & IndexedSocket::kLong) sorted_update(sorted_[e.chain & ~IndexedSocket::kLong], index, old_opened);
+        if (e.closed > old_closed) later_close(row, index);
         return;
     }
     auto index = std::uint32_t(entries_.size());
@@ -71,6 +99,22 @@ void OwnerIndex::clear() {
     sorted_.clear();
     heads_.clear();
     by_id_.clear();
+    prune_ = true;
+}
+
+// Entry `index` (the row's) closes later than it did: the newer entries of its chain,
+// whose `after` bounded its close, now bound the new one. A socket the collector saw
+// again after it took it for closed: near its chain's head.
+void OwnerIndex::later_close(const SocketRow& row, std::uint32_t index) {
+    if (!prune_) return;
+    const TimeNs closed = entries_[index].closed;
+    std::uint32_t i = heads_.find(make_key(row.s.proto, row.s.local, row.s.remote));
+    for (std::uint32_t steps = 0; i != IndexedSocket::kNone && steps <= kShortChain; i = entries_[i].next, ++steps) {
+        if (i == index) return;
+        IndexedSocket& n = entries_[i];
+        n.after = after_of(n.opened, std::max(closed, after_time(n)));
+    }
+    prune_ = false;
 }
 
 // ---- The per-tuple chains ----------------------------------------------------------
@@ -79,6 +123,7 @@ void OwnerIndex::clear() {
 void OwnerIndex::link(std::uint32_t& head, std::uint32_t index) {
     IndexedSocket& e = entries_[index];
     e.next = head;
+    if (head != IndexedSocket::kNone) e.after = after_of(e.opened, std::max(entries_[head].closed, after_time(entries_[head])));
     if (head == IndexedSocket::kNone) {
         e.chain = 1;
     } else if (entries_[head].chain & IndexedSocket::kLong) {
@@ -185,14 +230,16 @@ const IndexedSocket* OwnerIndex::walk_chain(std::uint32_t head, TimeNs at, const
     TimeNs best_distance = INT64_MAX;
     for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
         const IndexedSocket& e = entries_[i];
-        if (const AnswerSpan r = reach(e, opt); at < r.from || at > r.to) continue;
-        bool strict = at >= e.opened && at <= e.closed;
-        TimeNs distance = strict ? at - e.opened : (at < e.opened ? e.opened - at : at - e.closed);
-        if ((strict && !best_strict) || (strict == best_strict && distance < best_distance)) {
-            best = &e;
-            best_strict = strict;
-            best_distance = distance;
+        if (const AnswerSpan r = reach(e, opt); at >= r.from && at <= r.to) {
+            bool strict = at >= e.opened && at <= e.closed;
+            TimeNs distance = strict ? at - e.opened : (at < e.opened ? e.opened - at : at - e.closed);
+            if ((strict && !best_strict) || (strict == best_strict && distance < best_distance)) {
+                best = &e;
+                best_strict = strict;
+                best_distance = distance;
+            }
         }
+        if (prune_ && nothing_after_reaches(e, at, opt.grace)) break;
     }
     return best;
 }
@@ -247,9 +294,11 @@ std::optional<AnswerSpan> OwnerIndex::alone_span(std::uint32_t head, const Index
     if (s.chain & IndexedSocket::kLong) return std::nullopt;
     const AnswerSpan own = reach(s, opt);
     for (std::uint32_t i = head; i != IndexedSocket::kNone; i = entries_[i].next) {
-        if (&entries_[i] == &s) continue;
-        const AnswerSpan other = reach(entries_[i], opt);
-        if (other.from <= own.to && own.from <= other.to) return std::nullopt;
+        if (&entries_[i] != &s) {
+            const AnswerSpan other = reach(entries_[i], opt);
+            if (other.from <= own.to && own.from <= other.to) return std::nullopt;
+        }
+        if (prune_ && nothing_after_reaches(entries_[i], own.from, opt.grace)) break;
     }
     return own;
 }
@@ -314,8 +363,9 @@ std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, co
         for (std::uint32_t i = heads_.find(make_key(q.proto, local, kNoRemote)); i != IndexedSocket::kNone;
              i = entries_[i].next) {
             const IndexedSocket& e = entries_[i];
-            if (const AnswerSpan r = reach(e, opt); q.at < r.from || q.at > r.to) continue;
-            (q.at >= e.opened && q.at <= e.closed ? strict : near).push_back({&e, kind});
+            if (const AnswerSpan r = reach(e, opt); q.at >= r.from && q.at <= r.to)
+                (q.at >= e.opened && q.at <= e.closed ? strict : near).push_back({&e, kind});
+            if (prune_ && nothing_after_reaches(e, q.at, opt.grace)) break;
         }
     };
     scan(q.local, MatchKind::local);

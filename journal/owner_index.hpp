@@ -40,12 +40,19 @@ struct IndexedSocket {
     // The tuple's chain as of this entry: its length (this entry and those after it), or
     // kLong | the index of the tuple's sorted chain once the tuple has many intervals.
     std::uint32_t chain = 1;
+    // The latest close among the entries after this one in its chain (older ones), as
+    // an upper bound in whole seconds from `opened`: kNothingAfter when there are none,
+    // kAnyTime when one is still open (or too far). A walk of the chain stops here when
+    // that is too early to match: a reused port's older intervals, each a cache miss
+    // by now, are not read.
+    std::int32_t after = kNothingAfter;
     // The caller's small number for the row, kept with it (the plugin's and annotate's:
     // which of a few sources, "ebpf", "procfs", ..., the collector learnt it from).
     std::uint8_t tag = 0;
     static constexpr TimeNs kStillOpen = INT64_MAX;
     static constexpr std::uint32_t kNone = UINT32_MAX;
     static constexpr std::uint32_t kLong = 0x80000000u;
+    static constexpr std::int32_t kNothingAfter = INT32_MIN, kAnyTime = INT32_MAX;
 };
 
 struct OwnerMatch {
@@ -119,6 +126,7 @@ private:
     const IndexedSocket* walk_chain(std::uint32_t head, TimeNs at, const MatchOptions& opt) const;
     const IndexedSocket* search_sorted(const SortedChain& c, TimeNs at, const MatchOptions& opt) const;
     void link(std::uint32_t& head, std::uint32_t index);
+    void later_close(const SocketRow& row, std::uint32_t index);
     void make_sorted(std::uint32_t head);
     void sorted_insert(SortedChain& c, std::uint32_t index);
     void sorted_update(SortedChain& c, std::uint32_t index, TimeNs old_opened);
@@ -130,6 +138,10 @@ private:
     TupleTable heads_;  // tuple → newest entry
     IdMap by_id_;        // row id → entry
     std::uint64_t changes_ = 0;
+    // Walks stop early (IndexedSocket::after); false once a close moved later could not
+    // be carried to the newer entries of its chain (deep in a long one, or a row whose
+    // tuple changed: a damaged journal), after which every walk reads the whole chain.
+    bool prune_ = true;
 };
 
 }  // namespace sockowner

@@ -280,6 +280,54 @@ void long_chains_choose_as_the_rule_does(void**) {
     }
 }
 
+// A chain's walk stops at an entry whose older entries all closed too early to match
+// (IndexedSocket::after). Closes moved later by an update (a socket seen again after it
+// was taken for closed, reopened, or another close time), on chains short and long,
+// with times far apart (rounded to seconds): every lookup still agrees with the rule.
+void closes_moved_later_are_still_found(void**) {
+    std::mt19937_64 rng(1234);
+    for (int round = 0; round < 300; ++round) {
+        Fixture f;
+        std::vector<Interval> all;  // newest first
+        std::vector<std::int64_t> ids;
+        const int n = 1 + int(rng() % (round % 3 == 0 ? 40 : 12));
+        TimeNs t = kT0;
+        for (int i = 0; i < n; ++i) {
+            TimeNs opened = (t += TimeNs(rng() % 50) * kSec / 7);
+            TimeNs closed = rng() % 8 == 0 ? INT64_MAX : opened + TimeNs(rng() % 9) * kSec / 3 + TimeNs(rng() % 1000);
+            auto s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", opened);
+            if (closed != INT64_MAX) s.closed = closed;
+            ids.push_back(f.add(s, 1000 + i));
+            all.insert(all.begin(), Interval{1000 + i, opened, closed});
+        }
+        auto check = [&](const char* when) {
+            for (MatchOptions opt : {MatchOptions{}, MatchOptions{0, 0}, MatchOptions{kSec / 4, 3 * kSec}}) {
+                for (TimeNs at = kT0 - 4 * kSec; at < t + 40 * kSec; at += kSec / 5 + TimeNs(rng() % 7)) {
+                    auto m = f.find(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", at, opt);
+                    std::int64_t got = m ? m->socket->process_id : 0, want = reference_owner(all, at, opt);
+                    if (got != want)
+                        fail_msg("round %d (%s), %d intervals, at T0%+.2f s: owner %lld, the rule says %lld", round,
+                                 when, n, double(at - kT0) / 1e9, (long long)got, (long long)want);
+                }
+            }
+        };
+        check("before");
+        for (int u = 0, updates = 1 + int(rng() % 4); u < updates; ++u) {
+            const std::size_t k = rng() % ids.size();
+            Interval& e = all[all.size() - 1 - k];
+            e.closed = rng() % 3 == 0 ? INT64_MAX : std::max(e.opened, e.closed == INT64_MAX ? e.opened : e.closed) +
+                                                      TimeNs(rng() % 40) * kSec / 3;
+            SocketRow r;
+            r.id = ids[k];
+            r.process_id = e.process_id;
+            r.s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", e.opened);
+            if (e.closed != INT64_MAX) r.s.closed = e.closed;
+            f.index.upsert(r);
+        }
+        check("after later closes");
+    }
+}
+
 // Port reuse on a busy port: the same client tuple used 1000 times in a row.
 void port_reuse_over_a_long_history(void**) {
     Fixture f;
@@ -389,6 +437,7 @@ int main() {
         cmocka_unit_test(raw_sockets_all_listed),
         cmocka_unit_test(long_chains_choose_as_the_rule_does),
         cmocka_unit_test(port_reuse_over_a_long_history),
+        cmocka_unit_test(closes_moved_later_are_still_found),
         cmocka_unit_test(reused_port_spans),
         cmocka_unit_test(answer_holds_over_its_span),
     };
