@@ -7,7 +7,12 @@
 # editcap and annotate in alternating rounds (medians of RUNS), each run with no
 # output left over and the page cache written back (sync) before it.
 #
-# usage: sudo bench/annotate_real.sh [BUILD_DIR=build] [CONNS=20000] [RUNS=5] [CLIENTS=2]
+# WORKLOAD=udp instead: a Python UDP server answering each datagram, the clients each
+# sending CONNS requests from a new socket apiece (a resolver's pattern: two small
+# packets and a new socket per request, the worst case for annotate, whose comment is
+# many times such a packet).
+#
+# usage: sudo [WORKLOAD=http|udp] bench/annotate_real.sh [BUILD_DIR=build] [CONNS=20000] [RUNS=5] [CLIENTS=2]
 # OTHER_SOCKOWNER=path/to/another/sockowner adds that build on the same files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +26,35 @@ set +u
 set -u
 start_ebpf_collector "$WORK/j.db"
 port=$(free_port)
+workload=${WORKLOAD:-http}
+case $workload in
+http) ;;
+udp)
 cat >"$WORK/server.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    data, addr = s.recvfrom(2048)
+    s.sendto(b"answer " + data, addr)
+PY
+cat >"$WORK/client.py" <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):  # a new socket per request
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(2)
+    c.sendto(b"query %d" % i, ("127.0.0.1", port))
+    try:
+        c.recv(2048)
+    except socket.timeout:
+        pass
+    c.close()
+PY
+;;
+*) echo "WORKLOAD: http or udp" >&2; exit 2 ;;
+esac
+[ "$workload" = udp ] || cat >"$WORK/server.py" <<'PY'
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body in two writes: no 40 ms wait for an ACK
@@ -35,7 +68,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
-cat >"$WORK/client.py" <<'PY'
+[ "$workload" = udp ] || cat >"$WORK/client.py" <<'PY'
 import http.client, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
 for _ in range(n):  # a connection per request
@@ -51,9 +84,15 @@ c.close()
 PY
 python3 "$WORK/server.py" "$port" &
 CLEANUP_PIDS+=($!)
-wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "server did not start"
-start_dumpcap "tcp port $port"
-echo "capturing: $clients clients x ($conns connections + $conns kept-alive requests)..."
+if [ "$workload" = udp ]; then
+  sleep 0.5  # nothing to connect to: the server binds at once
+  start_dumpcap "udp port $port"
+  echo "capturing: $clients clients x $conns requests, each from a new UDP socket..."
+else
+  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null || fail "server did not start"
+  start_dumpcap "tcp port $port"
+  echo "capturing: $clients clients x ($conns connections + $conns kept-alive requests)..."
+fi
 pids=()
 for ((i = 0; i < clients; i++)); do python3 "$WORK/client.py" "$port" "$conns" & pids+=($!); done
 for p in "${pids[@]}"; do wait "$p"; done
