@@ -328,6 +328,37 @@ void closes_moved_later_are_still_found(void**) {
     }
 }
 
+// A damaged journal: a row updated with another tuple (the index keeps it on its first)
+// and a later close. Its chain cannot be found from the row: walks read whole chains
+// from then on, and the later close is still found.
+void later_close_under_another_tuple(void**) {
+    Fixture f;
+    const char* local = "10.0.0.1:40000";
+    const char* remote = "10.0.0.2:80";
+    const std::int64_t first = f.add(sock(Proto::tcp, local, remote, kT0, kT0 + kSec), 1);
+    for (int i = 1; i < 4; ++i)  // 100 s apart: the walk stops at the newest
+        f.add(sock(Proto::tcp, local, remote, kT0 + i * 100 * kSec, kT0 + i * 100 * kSec + kSec), i + 1);
+    f.add(sock(Proto::tcp, "10.0.0.1:40001", remote, kT0), 9);  // the tuple the update names
+    assert_int_equal(f.owner(Proto::tcp, local, remote, kT0 + 250 * kSec), 0);
+    SocketRow r;
+    r.id = first;
+    r.process_id = 1;
+    r.s = sock(Proto::tcp, "10.0.0.1:40001", remote, kT0, kT0 + 260 * kSec);
+    f.index.upsert(r);
+    // Between the third and fourth intervals, only the first (now closing at +260 s) holds.
+    assert_int_equal(f.owner(Proto::tcp, local, remote, kT0 + 250 * kSec), 1);
+    assert_int_equal(f.owner(Proto::tcp, local, remote, kT0 + 300 * kSec + kSec / 2), 4);
+    // The same update under its own tuple: carried to the newer entries.
+    Fixture g;
+    const std::int64_t id = g.add(sock(Proto::tcp, local, remote, kT0, kT0 + kSec), 1);
+    for (int i = 1; i < 4; ++i)
+        g.add(sock(Proto::tcp, local, remote, kT0 + i * 100 * kSec, kT0 + i * 100 * kSec + kSec), i + 1);
+    r.id = id;
+    r.s = sock(Proto::tcp, local, remote, kT0, kT0 + 260 * kSec);
+    g.index.upsert(r);
+    assert_int_equal(g.owner(Proto::tcp, local, remote, kT0 + 250 * kSec), 1);
+}
+
 // Port reuse on a busy port: the same client tuple used 1000 times in a row.
 void port_reuse_over_a_long_history(void**) {
     Fixture f;
@@ -438,6 +469,7 @@ int main() {
         cmocka_unit_test(long_chains_choose_as_the_rule_does),
         cmocka_unit_test(port_reuse_over_a_long_history),
         cmocka_unit_test(closes_moved_later_are_still_found),
+        cmocka_unit_test(later_close_under_another_tuple),
         cmocka_unit_test(reused_port_spans),
         cmocka_unit_test(answer_holds_over_its_span),
     };
