@@ -38,12 +38,6 @@ std::int32_t after_of(TimeNs opened, TimeNs latest) {
     if (s <= IndexedSocket::kNothingAfter) return IndexedSocket::kNothingAfter + 1;
     return std::int32_t(s);
 }
-
-// No entry after `e` in its chain reaches time `t` (with `grace` after its close).
-bool nothing_after_reaches(const IndexedSocket& e, TimeNs t, TimeNs grace) {
-    const TimeNs latest = after_time(e);
-    return latest != IndexedSocket::kStillOpen && (latest == INT64_MIN || __int128(t) > __int128(latest) + grace);
-}
 }  // namespace
 
 std::string_view match_kind_name(MatchKind k) {
@@ -119,18 +113,25 @@ void OwnerIndex::later_close(const SocketRow& row, std::uint32_t index) {
 
 // ---- The per-tuple chains ----------------------------------------------------------
 
+// No entry after `e` in its chain reaches time `t` (with `grace` after its close): a
+// walk looking for `t` ends at `e`.
+bool OwnerIndex::walk_ends(const IndexedSocket& e, TimeNs t, TimeNs grace) const {
+    if (!prune_) return false;
+    const TimeNs latest = after_time(e);
+    return latest != IndexedSocket::kStillOpen && (latest == INT64_MIN || __int128(t) > __int128(latest) + grace);
+}
+
 // Puts entry `index` at the head of the chain whose head is `head`.
 void OwnerIndex::link(std::uint32_t& head, std::uint32_t index) {
     IndexedSocket& e = entries_[index];
     e.next = head;
-    if (head != IndexedSocket::kNone) e.after = after_of(e.opened, std::max(entries_[head].closed, after_time(entries_[head])));
     if (head == IndexedSocket::kNone) {
         e.chain = 1;
-    } else if (entries_[head].chain & IndexedSocket::kLong) {
-        e.chain = entries_[head].chain;
-        sorted_insert(sorted_[e.chain & ~IndexedSocket::kLong], index);
     } else {
-        e.chain = entries_[head].chain + 1;
+        const IndexedSocket& older = entries_[head];
+        e.after = after_of(e.opened, std::max(older.closed, after_time(older)));
+        e.chain = older.chain & IndexedSocket::kLong ? older.chain : older.chain + 1;
+        if (e.chain & IndexedSocket::kLong) sorted_insert(sorted_[e.chain & ~IndexedSocket::kLong], index);
     }
     head = index;
     if (!(e.chain & IndexedSocket::kLong) && e.chain > kShortChain) make_sorted(index);
@@ -239,7 +240,7 @@ const IndexedSocket* OwnerIndex::walk_chain(std::uint32_t head, TimeNs at, const
                 best_distance = distance;
             }
         }
-        if (prune_ && nothing_after_reaches(e, at, opt.grace)) break;
+        if (walk_ends(e, at, opt.grace)) break;
     }
     return best;
 }
@@ -298,7 +299,7 @@ std::optional<AnswerSpan> OwnerIndex::alone_span(std::uint32_t head, const Index
             const AnswerSpan other = reach(entries_[i], opt);
             if (other.from <= own.to && own.from <= other.to) return std::nullopt;
         }
-        if (prune_ && nothing_after_reaches(entries_[i], own.from, opt.grace)) break;
+        if (walk_ends(entries_[i], own.from, opt.grace)) break;
     }
     return own;
 }
@@ -365,7 +366,7 @@ std::vector<OwnerMatch> OwnerIndex::find_all_unconnected(const OwnerQuery& q, co
             const IndexedSocket& e = entries_[i];
             if (const AnswerSpan r = reach(e, opt); q.at >= r.from && q.at <= r.to)
                 (q.at >= e.opened && q.at <= e.closed ? strict : near).push_back({&e, kind});
-            if (prune_ && nothing_after_reaches(e, q.at, opt.grace)) break;
+            if (walk_ends(e, q.at, opt.grace)) break;
         }
     };
     scan(q.local, MatchKind::local);

@@ -127,6 +127,7 @@ private:
     const IndexedSocket* search_sorted(const SortedChain& c, TimeNs at, const MatchOptions& opt) const;
     void link(std::uint32_t& head, std::uint32_t index);
     void later_close(const SocketRow& row, std::uint32_t index);
+    bool walk_ends(const IndexedSocket& e, TimeNs t, TimeNs grace) const;
     void make_sorted(std::uint32_t head);
     void sorted_insert(SortedChain& c, std::uint32_t index);
     void sorted_update(SortedChain& c, std::uint32_t index, TimeNs old_opened);
