@@ -236,6 +236,40 @@ std::int64_t reference_owner(const std::vector<Interval>& newest_first, TimeNs a
     return best ? best->process_id : 0;
 }
 
+// One tuple's intervals, in an index and spelt out for the rule side by side: added,
+// closed again by an update (as the collector reports it, or a damaged journal), and
+// compared with the rule at a time.
+struct RuleChain {
+    static constexpr const char* kLocal = "10.0.0.1:40000";
+    static constexpr const char* kRemote = "10.0.0.2:80";
+    Fixture f;
+    std::vector<Interval> all;      // newest first
+    std::vector<std::int64_t> ids;  // in the order added
+    void add(TimeNs opened, TimeNs closed) {  // closed INT64_MAX: still open
+        const std::int64_t process_id = 1000 + std::int64_t(ids.size());
+        auto s = sock(Proto::tcp, kLocal, kRemote, opened);
+        if (closed != INT64_MAX) s.closed = closed;
+        ids.push_back(f.add(s, process_id));
+        all.insert(all.begin(), Interval{process_id, opened, closed});
+    }
+    Interval& added(std::size_t k) { return all[all.size() - 1 - k]; }  // the k-th added
+    void close(std::size_t k, TimeNs closed) {  // INT64_MAX: open again
+        Interval& e = added(k);
+        e.closed = closed;
+        SocketRow r;
+        r.id = ids[k];
+        r.process_id = e.process_id;
+        r.s = sock(Proto::tcp, kLocal, kRemote, e.opened);
+        if (closed != INT64_MAX) r.s.closed = closed;
+        f.index.upsert(r);
+    }
+    // The owner the index finds at `at`, and the rule's.
+    std::pair<std::int64_t, std::int64_t> owners(TimeNs at, const MatchOptions& opt) const {
+        auto m = f.find(Proto::tcp, kLocal, kRemote, at, opt);
+        return {m ? m->socket->process_id : 0, reference_owner(all, at, opt)};
+    }
+};
+
 // Many intervals on one tuple (sorted chains take over past 16): port reuse one after
 // another, overlaps, equal open and close times, intervals added out of time order,
 // still-open ones, and intervals closed later by an update; every lookup agrees with
@@ -243,35 +277,21 @@ std::int64_t reference_owner(const std::vector<Interval>& newest_first, TimeNs a
 void long_chains_choose_as_the_rule_does(void**) {
     std::mt19937_64 rng(42);
     for (int round = 0; round < 40; ++round) {
-        Fixture f;
-        std::vector<Interval> all;  // newest first
-        std::vector<std::int64_t> ids;
+        RuleChain c;
         int n = 1 + int(rng() % 300);
         TimeNs t = kT0;
         for (int i = 0; i < n; ++i) {
             TimeNs opened = rng() % 8 == 0 ? kT0 + TimeNs(rng() % 200) * kSec / 2 : (t += TimeNs(rng() % 4) * kSec / 2);
-            TimeNs closed = rng() % 10 == 0 ? INT64_MAX : opened + TimeNs(rng() % 6) * kSec / 2;
-            auto s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", opened);
-            if (closed != INT64_MAX) s.closed = closed;
-            ids.push_back(f.add(s, 1000 + i));
-            all.insert(all.begin(), Interval{1000 + i, opened, closed});
+            c.add(opened, rng() % 10 == 0 ? INT64_MAX : opened + TimeNs(rng() % 6) * kSec / 2);
         }
         // Close some of the open ones later, as the collector reports it.
-        for (std::size_t k = 0; k < ids.size(); ++k) {
-            Interval& e = all[all.size() - 1 - k];
-            if (e.closed != INT64_MAX || rng() % 2) continue;
-            e.closed = e.opened + TimeNs(rng() % 6) * kSec / 2;
-            SocketRow r;
-            r.id = ids[k];
-            r.process_id = e.process_id;
-            r.s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", e.opened, e.closed);
-            f.index.upsert(r);
+        for (std::size_t k = 0; k < c.ids.size(); ++k) {
+            if (c.added(k).closed != INT64_MAX || rng() % 2) continue;
+            c.close(k, c.added(k).opened + TimeNs(rng() % 6) * kSec / 2);
         }
         for (MatchOptions opt : {MatchOptions{}, MatchOptions{0, 0}, MatchOptions{kSec / 4, 2 * kSec}}) {
             for (TimeNs at = kT0 - 3 * kSec; at < t + 6 * kSec; at += kSec / 4 + TimeNs(rng() % 3)) {
-                auto m = f.find(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", at, opt);
-                std::int64_t got = m ? m->socket->process_id : 0;
-                std::int64_t want = reference_owner(all, at, opt);
+                auto [got, want] = c.owners(at, opt);
                 if (got != want)
                     fail_msg("round %d, %d intervals, at T0%+.2f s: owner %lld, the rule says %lld", round, n,
                              double(at - kT0) / 1e9, (long long)got, (long long)want);
@@ -287,24 +307,17 @@ void long_chains_choose_as_the_rule_does(void**) {
 void closes_moved_later_are_still_found(void**) {
     std::mt19937_64 rng(1234);
     for (int round = 0; round < 300; ++round) {
-        Fixture f;
-        std::vector<Interval> all;  // newest first
-        std::vector<std::int64_t> ids;
+        RuleChain c;
         const int n = 1 + int(rng() % (round % 3 == 0 ? 40 : 12));
         TimeNs t = kT0;
         for (int i = 0; i < n; ++i) {
             TimeNs opened = (t += TimeNs(rng() % 50) * kSec / 7);
-            TimeNs closed = rng() % 8 == 0 ? INT64_MAX : opened + TimeNs(rng() % 9) * kSec / 3 + TimeNs(rng() % 1000);
-            auto s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", opened);
-            if (closed != INT64_MAX) s.closed = closed;
-            ids.push_back(f.add(s, 1000 + i));
-            all.insert(all.begin(), Interval{1000 + i, opened, closed});
+            c.add(opened, rng() % 8 == 0 ? INT64_MAX : opened + TimeNs(rng() % 9) * kSec / 3 + TimeNs(rng() % 1000));
         }
         auto check = [&](const char* when) {
             for (MatchOptions opt : {MatchOptions{}, MatchOptions{0, 0}, MatchOptions{kSec / 4, 3 * kSec}}) {
                 for (TimeNs at = kT0 - 4 * kSec; at < t + 40 * kSec; at += kSec / 5 + TimeNs(rng() % 7)) {
-                    auto m = f.find(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", at, opt);
-                    std::int64_t got = m ? m->socket->process_id : 0, want = reference_owner(all, at, opt);
+                    auto [got, want] = c.owners(at, opt);
                     if (got != want)
                         fail_msg("round %d (%s), %d intervals, at T0%+.2f s: owner %lld, the rule says %lld", round,
                                  when, n, double(at - kT0) / 1e9, (long long)got, (long long)want);
@@ -313,16 +326,11 @@ void closes_moved_later_are_still_found(void**) {
         };
         check("before");
         for (int u = 0, updates = 1 + int(rng() % 4); u < updates; ++u) {
-            const std::size_t k = rng() % ids.size();
-            Interval& e = all[all.size() - 1 - k];
-            e.closed = rng() % 3 == 0 ? INT64_MAX : std::max(e.opened, e.closed == INT64_MAX ? e.opened : e.closed) +
-                                                      TimeNs(rng() % 40) * kSec / 3;
-            SocketRow r;
-            r.id = ids[k];
-            r.process_id = e.process_id;
-            r.s = sock(Proto::tcp, "10.0.0.1:40000", "10.0.0.2:80", e.opened);
-            if (e.closed != INT64_MAX) r.s.closed = e.closed;
-            f.index.upsert(r);
+            const std::size_t k = rng() % c.ids.size();
+            const Interval& e = c.added(k);
+            c.close(k, rng() % 3 == 0 ? INT64_MAX
+                                      : std::max(e.opened, e.closed == INT64_MAX ? e.opened : e.closed) +
+                                            TimeNs(rng() % 40) * kSec / 3);
         }
         check("after later closes");
     }
